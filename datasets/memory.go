@@ -1,0 +1,69 @@
+// Package datasets reads the datasets of the paper and of the embedded tasks
+// in their real formats and turns them into labelled, folded samples.
+package datasets
+
+import "fmt"
+
+// Memory is a dataset held in memory as one row-major float32 block: sample i
+// occupies X[i*Dim() : (i+1)*Dim()] and has label Y[i] and fold Fold[i].
+// It is what training consumes for feature vectors and small images.
+type Memory struct {
+	Name        string    // dataset name, for messages
+	Classes     int       // number of classes; labels are 0..Classes-1
+	Ordered     bool      // whether the classes are ordered (ordinal task)
+	SampleShape []int     // shape of one sample: [d] for features, [c h w] for images
+	X           []float32 // len(Y) × Dim() values
+	Y           []int     // labels
+	Fold        []int     // fold (or split) index per sample
+	Score       []float64 // optional continuous score per sample (nil if none)
+}
+
+// Dim returns the number of values in one sample.
+func (m *Memory) Dim() int {
+	d := 1
+	for _, s := range m.SampleShape {
+		d *= s
+	}
+	return d
+}
+
+// Len returns the number of samples.
+func (m *Memory) Len() int { return len(m.Y) }
+
+// Row returns the values of sample i (a view, not a copy).
+func (m *Memory) Row(i int) []float32 {
+	d := m.Dim()
+	return m.X[i*d : (i+1)*d]
+}
+
+// Validate checks that the fields agree with each other.
+func (m *Memory) Validate() error {
+	if m.Classes < 2 {
+		return fmt.Errorf("%s: want at least 2 classes, got %d", m.Name, m.Classes)
+	}
+	if len(m.X) != len(m.Y)*m.Dim() {
+		return fmt.Errorf("%s: %d values for %d samples of %d", m.Name, len(m.X), len(m.Y), m.Dim())
+	}
+	if len(m.Fold) != len(m.Y) {
+		return fmt.Errorf("%s: %d folds for %d samples", m.Name, len(m.Fold), len(m.Y))
+	}
+	for i, y := range m.Y {
+		if y < 0 || y >= m.Classes {
+			return fmt.Errorf("%s: sample %d: label %d outside [0, %d)", m.Name, i, y, m.Classes)
+		}
+	}
+	return nil
+}
+
+// Split returns the indices of the samples whose fold is (test) and is not
+// (train) the given fold: the "test on fold i, train on the others" protocol.
+func (m *Memory) Split(fold int) (train, test []int) {
+	for i, f := range m.Fold {
+		if f == fold {
+			test = append(test, i)
+		} else {
+			train = append(train, i)
+		}
+	}
+	return train, test
+}
