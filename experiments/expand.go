@@ -1,0 +1,76 @@
+package experiments
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+)
+
+// RunSpec is one fully specified run of a grid. Its JSON form is canonical
+// (fixed field order, no maps), so its hash is the same on any machine.
+type RunSpec struct {
+	Experiment  string    `json:"experiment"`
+	Profile     string    `json:"profile"`
+	Dataset     DataSpec  `json:"dataset"`
+	Folds       int       `json:"folds"`
+	Fold        int       `json:"fold"`
+	Loss        string    `json:"loss"`
+	Model       ModelSpec `json:"model"`
+	Epochs      int       `json:"epochs"`
+	BatchSize   int       `json:"batch_size"`
+	LR          float64   `json:"lr"`
+	Momentum    float64   `json:"momentum"`
+	WeightDecay float64   `json:"weight_decay"`
+	LRDecay     float64   `json:"lr_decay"`
+	Seed        uint64    `json:"seed"`
+}
+
+// Canonical returns the canonical JSON of the spec.
+func (s RunSpec) Canonical() []byte {
+	b, err := json.Marshal(s)
+	if err != nil { // cannot happen: the struct holds only plain values
+		panic("experiments: marshal run spec: " + err.Error())
+	}
+	return b
+}
+
+// Key returns the run's stable key: the first 16 hex digits of the SHA-256
+// of its canonical JSON.
+func (s RunSpec) Key() string {
+	sum := sha256.Sum256(s.Canonical())
+	return hex.EncodeToString(sum[:8])
+}
+
+// String names the run for people.
+func (s RunSpec) String() string {
+	return fmt.Sprintf("%s/%s loss=%s fold=%d lr=%g seed=%d", s.Experiment, s.Profile, s.Loss, s.Fold, s.LR, s.Seed)
+}
+
+// Expand lists the runs of the grid under the named profile (the grid's
+// default when profile is empty), in a fixed order: loss, learning rate,
+// seed, fold.
+func (g *Grid) Expand(profile string) ([]RunSpec, error) {
+	if profile == "" {
+		profile = g.DefaultProfile
+	}
+	p, ok := g.Profiles[profile]
+	if !ok {
+		return nil, fmt.Errorf("experiment %s has no profile %q (profiles: %v)", g.Name, profile, g.ProfileNames())
+	}
+	var runs []RunSpec
+	for _, loss := range g.Losses {
+		for _, lr := range p.LearningRates {
+			for _, seed := range g.Seeds {
+				for fold := 0; fold < g.Folds; fold++ {
+					runs = append(runs, RunSpec{
+						Experiment: g.Name, Profile: profile, Dataset: g.Dataset, Folds: g.Folds,
+						Fold: fold, Loss: loss, Model: p.Model, Epochs: p.Epochs, BatchSize: p.BatchSize,
+						LR: lr, Momentum: p.Momentum, WeightDecay: p.WeightDecay, LRDecay: p.LRDecay, Seed: seed,
+					})
+				}
+			}
+		}
+	}
+	return runs, nil
+}

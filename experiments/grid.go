@@ -1,0 +1,171 @@
+// Package experiments holds the declarative registry of the paper's
+// experiment grids (one YAML file per grid, embedded in the binary), and
+// the code that parses, validates and expands a grid into runs with stable
+// keys.
+package experiments
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Grid is one experiment as declared in YAML: a dataset, the losses to
+// compare, the folds and seeds, and named profiles of training settings.
+type Grid struct {
+	Name           string             `yaml:"name"`
+	Description    string             `yaml:"description"`
+	Dataset        DataSpec           `yaml:"dataset"`
+	Folds          int                `yaml:"folds"`
+	Losses         []string           `yaml:"losses"`
+	Seeds          []uint64           `yaml:"seeds"`
+	DefaultProfile string             `yaml:"default_profile"`
+	Profiles       map[string]Profile `yaml:"profiles"`
+}
+
+// DataSpec names a dataset and its generation or loading options.
+type DataSpec struct {
+	Name     string  `yaml:"name" json:"name"`
+	Classes  int     `yaml:"classes,omitempty" json:"classes,omitempty"`
+	PerClass int     `yaml:"per_class,omitempty" json:"per_class,omitempty"`
+	Dim      int     `yaml:"dim,omitempty" json:"dim,omitempty"`
+	Noise    float64 `yaml:"noise,omitempty" json:"noise,omitempty"`
+}
+
+// ModelSpec names a network and its widths.
+type ModelSpec struct {
+	Name   string `yaml:"name" json:"name"`
+	Hidden []int  `yaml:"hidden,omitempty" json:"hidden,omitempty"`
+}
+
+// Profile is one named set of training settings (paper, cpu, smoke).
+type Profile struct {
+	Model         ModelSpec `yaml:"model"`
+	Epochs        int       `yaml:"epochs"`
+	BatchSize     int       `yaml:"batch_size"`
+	LearningRates []float64 `yaml:"learning_rates"`
+	Momentum      float64   `yaml:"momentum"`
+	WeightDecay   float64   `yaml:"weight_decay"`
+	LRDecay       float64   `yaml:"lr_decay"`
+}
+
+// ErrInvalidGrid is wrapped by every validation error of a grid.
+var ErrInvalidGrid = errors.New("invalid grid")
+
+// GridError says which grid file and which key are wrong.
+type GridError struct {
+	File string // file name, or the grid name for embedded grids
+	Key  string // dotted YAML key, e.g. profiles.smoke.epochs
+	Msg  string
+}
+
+func (e *GridError) Error() string {
+	if e.Key == "" {
+		return fmt.Sprintf("%s: %s", e.File, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s: %s", e.File, e.Key, e.Msg)
+}
+
+// Unwrap makes errors.Is(err, ErrInvalidGrid) true.
+func (e *GridError) Unwrap() error { return ErrInvalidGrid }
+
+// Parse reads one grid from r strictly (an unknown key is an error) and
+// validates it; file names the source in error messages.
+func Parse(r io.Reader, file string) (*Grid, error) {
+	dec := yaml.NewDecoder(r)
+	dec.KnownFields(true)
+	var g Grid
+	if err := dec.Decode(&g); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &GridError{File: file, Msg: "empty grid"}
+		}
+		return nil, &GridError{File: file, Msg: yamlMessage(err)}
+	}
+	if err := g.Validate(file); err != nil {
+		return nil, err
+	}
+	return &g, nil
+}
+
+func yamlMessage(err error) string {
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		return te.Errors[0]
+	}
+	return err.Error()
+}
+
+// knownLosses are the loss names training accepts today.
+var knownLosses = []string{"ce", "emd2"}
+
+// knownDatasets are the dataset names training can load today.
+var knownDatasets = []string{"synthetic"}
+
+// Validate checks every field; file names the source in the error.
+func (g *Grid) Validate(file string) error {
+	bad := func(key, format string, args ...any) error {
+		return &GridError{File: file, Key: key, Msg: fmt.Sprintf(format, args...)}
+	}
+	switch {
+	case g.Name == "":
+		return bad("name", "missing")
+	case !slices.Contains(knownDatasets, g.Dataset.Name):
+		return bad("dataset.name", "unknown dataset %q (known: %v)", g.Dataset.Name, knownDatasets)
+	case g.Folds < 1:
+		return bad("folds", "must be at least 1, got %d", g.Folds)
+	case len(g.Losses) == 0:
+		return bad("losses", "empty: nothing to run")
+	case len(g.Seeds) == 0:
+		return bad("seeds", "empty: nothing to run")
+	case len(g.Profiles) == 0:
+		return bad("profiles", "empty: nothing to run")
+	}
+	for i, l := range g.Losses {
+		if !slices.Contains(knownLosses, l) {
+			return bad(fmt.Sprintf("losses[%d]", i), "unknown loss %q (known: %v)", l, knownLosses)
+		}
+	}
+	if _, ok := g.Profiles[g.DefaultProfile]; !ok {
+		return bad("default_profile", "%q is not one of the profiles %v", g.DefaultProfile, g.ProfileNames())
+	}
+	for _, name := range g.ProfileNames() {
+		p := g.Profiles[name]
+		key := "profiles." + name
+		switch {
+		case p.Model.Name != "mlp":
+			return bad(key+".model.name", "unknown model %q (known: [mlp])", p.Model.Name)
+		case p.Epochs < 1:
+			return bad(key+".epochs", "must be at least 1, got %d", p.Epochs)
+		case p.BatchSize < 1:
+			return bad(key+".batch_size", "must be at least 1, got %d", p.BatchSize)
+		case len(p.LearningRates) == 0:
+			return bad(key+".learning_rates", "empty: nothing to run")
+		case p.Momentum < 0 || p.Momentum >= 1:
+			return bad(key+".momentum", "must lie in [0, 1), got %v", p.Momentum)
+		case p.WeightDecay < 0:
+			return bad(key+".weight_decay", "must not be negative, got %v", p.WeightDecay)
+		case p.LRDecay <= 0 || p.LRDecay > 1:
+			return bad(key+".lr_decay", "must lie in (0, 1], got %v", p.LRDecay)
+		}
+		for i, lr := range p.LearningRates {
+			if !(lr > 0) {
+				return bad(fmt.Sprintf("%s.learning_rates[%d]", key, i), "must be positive, got %v", lr)
+			}
+		}
+	}
+	return nil
+}
+
+// ProfileNames returns the profile names in sorted order.
+func (g *Grid) ProfileNames() []string {
+	names := make([]string, 0, len(g.Profiles))
+	for n := range g.Profiles {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}

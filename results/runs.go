@@ -1,0 +1,296 @@
+package results
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
+
+// Status values stored in runs.status.
+const (
+	StatusRunning     = "running"
+	StatusFinished    = "finished"
+	StatusFailed      = "failed"
+	StatusDiverged    = "diverged"
+	StatusInterrupted = "interrupted"
+)
+
+// Run is one row of the runs table.
+type Run struct {
+	Key         string
+	Experiment  string
+	Dataset     string
+	Loss        string
+	Fold        int
+	Seed        uint64
+	Profile     string
+	Config      string // canonical JSON
+	Status      string
+	Started     time.Time
+	Finished    time.Time // zero while running
+	WallSeconds float64
+	EpochsDone  int
+	Error       string
+	Env         Env
+}
+
+// Env describes where a run ran.
+type Env struct {
+	GoVersion string
+	OSArch    string
+	CPUModel  string
+	GitCommit string
+	GitDirty  bool
+}
+
+// Metric is one value of one run's metrics table.
+type Metric struct {
+	Epoch  int
+	Split  string
+	Metric string
+	Value  float64 // NaN is stored as NULL and read back as NaN
+}
+
+// ErrFinished is returned by StartRun when the run already finished.
+var ErrFinished = errors.New("run already finished")
+
+// StartRun records that run r starts now. A run already finished is left
+// alone and ErrFinished returned; a run left failed, diverged, interrupted
+// or running by a dead process is restarted: its old metrics are removed.
+func (d *DB) StartRun(ctx context.Context, r Run) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("start run %s: %w", r.Key, err)
+	}
+	defer tx.Rollback()
+	var status string
+	err = tx.QueryRowContext(ctx, `SELECT status FROM runs WHERE key = ?`, r.Key).Scan(&status)
+	switch {
+	case err == nil && status == StatusFinished:
+		return ErrFinished
+	case err == nil:
+		if _, err := tx.ExecContext(ctx, `DELETE FROM runs WHERE key = ?`, r.Key); err != nil {
+			return fmt.Errorf("start run %s: %w", r.Key, err)
+		}
+	case !errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("start run %s: %w", r.Key, err)
+	}
+	now := d.now()
+	_, err = tx.ExecContext(ctx, `INSERT INTO runs (key, experiment, dataset, loss, fold, seed, profile, config,
+		status, started, heartbeat, go_version, os_arch, cpu_model, git_commit, git_dirty)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.Key, r.Experiment, r.Dataset, r.Loss, r.Fold, int64(r.Seed), r.Profile, r.Config,
+		StatusRunning, now, now, r.Env.GoVersion, r.Env.OSArch, r.Env.CPUModel, r.Env.GitCommit, r.Env.GitDirty)
+	if err != nil {
+		return fmt.Errorf("start run %s: %w", r.Key, err)
+	}
+	return tx.Commit()
+}
+
+// AppendMetrics records metrics of run key and refreshes its heartbeat.
+func (d *DB) AppendMetrics(ctx context.Context, key string, ms []Metric) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("metrics of run %s: %w", key, err)
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO metrics (run, epoch, split, metric, value) VALUES (?, ?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("metrics of run %s: %w", key, err)
+	}
+	defer stmt.Close()
+	maxEpoch := -1
+	for _, m := range ms {
+		var v any = m.Value
+		if math.IsNaN(m.Value) || math.IsInf(m.Value, 0) {
+			v = nil
+		}
+		if _, err := stmt.ExecContext(ctx, key, m.Epoch, m.Split, m.Metric, v); err != nil {
+			return fmt.Errorf("metrics of run %s: %w", key, err)
+		}
+		maxEpoch = max(maxEpoch, m.Epoch)
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE runs SET heartbeat = ?, epochs_done = MAX(epochs_done, ?) WHERE key = ?`, d.now(), maxEpoch+1, key)
+	if err != nil {
+		return fmt.Errorf("metrics of run %s: %w", key, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("metrics of run %s: %w", key, ErrNotFound)
+	}
+	return tx.Commit()
+}
+
+// FinishRun records the end of run key with its status and error text.
+func (d *DB) FinishRun(ctx context.Context, key, status, errText string) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("finish run %s: %w", key, err)
+	}
+	defer tx.Rollback()
+	var started string
+	if err := tx.QueryRowContext(ctx, `SELECT started FROM runs WHERE key = ?`, key).Scan(&started); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("finish run %s: %w", key, ErrNotFound)
+		}
+		return fmt.Errorf("finish run %s: %w", key, err)
+	}
+	now := d.Now().UTC()
+	wall := 0.0
+	if t, err := time.Parse(time.RFC3339, started); err == nil {
+		wall = now.Sub(t).Seconds()
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE runs SET status = ?, error = ?, finished = ?, wall_seconds = ?, heartbeat = ? WHERE key = ?`,
+		status, errText, now.Format(time.RFC3339), wall, now.Format(time.RFC3339), key)
+	if err != nil {
+		return fmt.Errorf("finish run %s: %w", key, err)
+	}
+	return tx.Commit()
+}
+
+// RunFilter selects runs; empty fields match everything.
+type RunFilter struct {
+	Experiment string
+	Status     string
+}
+
+const runColumns = `key, experiment, dataset, loss, fold, seed, profile, config, status, started,
+	COALESCE(finished, ''), COALESCE(wall_seconds, 0), epochs_done, error,
+	go_version, os_arch, cpu_model, git_commit, git_dirty`
+
+// Runs returns the runs matching f, ordered by experiment, loss, fold, key.
+func (d *DB) Runs(ctx context.Context, f RunFilter) ([]Run, error) {
+	var where []string
+	var args []any
+	if f.Experiment != "" {
+		where, args = append(where, "experiment = ?"), append(args, f.Experiment)
+	}
+	if f.Status != "" {
+		where, args = append(where, "status = ?"), append(args, f.Status)
+	}
+	q := `SELECT ` + runColumns + ` FROM runs`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY experiment, loss, fold, key"
+	rows, err := d.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list runs: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Run returns the run with the given key, or ErrNotFound.
+func (d *DB) Run(ctx context.Context, key string) (Run, error) {
+	row := d.db.QueryRowContext(ctx, `SELECT `+runColumns+` FROM runs WHERE key = ?`, key)
+	r, err := scanRun(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Run{}, fmt.Errorf("run %s: %w", key, ErrNotFound)
+	}
+	if err != nil {
+		return Run{}, fmt.Errorf("run %s: %w", key, err)
+	}
+	return r, nil
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanRun(s scanner) (Run, error) {
+	var r Run
+	var seed int64
+	var started, finished string
+	err := s.Scan(&r.Key, &r.Experiment, &r.Dataset, &r.Loss, &r.Fold, &seed, &r.Profile, &r.Config,
+		&r.Status, &started, &finished, &r.WallSeconds, &r.EpochsDone, &r.Error,
+		&r.Env.GoVersion, &r.Env.OSArch, &r.Env.CPUModel, &r.Env.GitCommit, &r.Env.GitDirty)
+	if err != nil {
+		return Run{}, err
+	}
+	r.Seed = uint64(seed)
+	r.Started, _ = time.Parse(time.RFC3339, started)
+	if finished != "" {
+		r.Finished, _ = time.Parse(time.RFC3339, finished)
+	}
+	return r, nil
+}
+
+// Metrics returns every metric of run key, ordered by epoch, split, metric.
+func (d *DB) Metrics(ctx context.Context, key string) ([]Metric, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT epoch, split, metric, value FROM metrics WHERE run = ? ORDER BY epoch, split, metric`, key)
+	if err != nil {
+		return nil, fmt.Errorf("metrics of run %s: %w", key, err)
+	}
+	defer rows.Close()
+	var out []Metric
+	for rows.Next() {
+		var m Metric
+		var v sql.NullFloat64
+		if err := rows.Scan(&m.Epoch, &m.Split, &m.Metric, &v); err != nil {
+			return nil, fmt.Errorf("metrics of run %s: %w", key, err)
+		}
+		m.Value = math.NaN()
+		if v.Valid {
+			m.Value = v.Float64
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// FinalMetrics returns, for each finished run of the experiment, the
+// metrics of the given split at the run's last recorded epoch.
+func (d *DB) FinalMetrics(ctx context.Context, experiment, split string) (map[string][]Metric, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT m.run, m.epoch, m.metric, m.value FROM metrics m
+		JOIN runs r ON r.key = m.run
+		WHERE r.experiment = ? AND r.status = ? AND m.split = ?
+		  AND m.epoch = (SELECT MAX(epoch) FROM metrics WHERE run = m.run AND split = m.split)
+		ORDER BY m.run, m.metric`, experiment, StatusFinished, split)
+	if err != nil {
+		return nil, fmt.Errorf("final metrics of %s: %w", experiment, err)
+	}
+	defer rows.Close()
+	out := map[string][]Metric{}
+	for rows.Next() {
+		var key string
+		var m Metric
+		var v sql.NullFloat64
+		if err := rows.Scan(&key, &m.Epoch, &m.Metric, &v); err != nil {
+			return nil, fmt.Errorf("final metrics of %s: %w", experiment, err)
+		}
+		m.Split, m.Value = split, math.NaN()
+		if v.Valid {
+			m.Value = v.Float64
+		}
+		out[key] = append(out[key], m)
+	}
+	return out, rows.Err()
+}
+
+// Experiments returns the names of the experiments with at least one run.
+func (d *DB) Experiments(ctx context.Context) ([]string, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT DISTINCT experiment FROM runs ORDER BY experiment`)
+	if err != nil {
+		return nil, fmt.Errorf("list experiments: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
