@@ -32,7 +32,18 @@ type DB struct {
 	path string
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+	// StaleAfter is how old a running run's heartbeat may be before another
+	// process may take the run over (its process is presumed dead).
+	StaleAfter time.Duration
+	// OwnerAlive, when set, tells whether the process named by a run's
+	// owner still lives; a run held by a dead owner is taken over at once,
+	// without waiting for its heartbeat to go stale.
+	OwnerAlive func(owner string) bool
 }
+
+// DefaultStaleAfter is the default of DB.StaleAfter; runners refresh the
+// heartbeat several times within it.
+const DefaultStaleAfter = 90 * time.Second
 
 // Open opens (creating if needed) the SQLite database at path, with WAL, a
 // busy timeout and immediate write transactions, and applies the pending
@@ -55,7 +66,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	// One connection: every write goes through one writer.
 	sqldb.SetMaxOpenConns(1)
-	d := &DB{db: sqldb, path: path, Now: time.Now}
+	d := &DB{db: sqldb, path: path, Now: time.Now, StaleAfter: DefaultStaleAfter}
 	if err := d.migrate(ctx); err != nil {
 		sqldb.Close()
 		return nil, fmt.Errorf("results db %s: %w", path, err)

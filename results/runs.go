@@ -35,6 +35,8 @@ type Run struct {
 	WallSeconds float64
 	EpochsDone  int
 	Error       string
+	Owner       string // the process holding the run while it runs
+	Heartbeat   time.Time
 	Env         Env
 }
 
@@ -45,6 +47,7 @@ type Env struct {
 	CPUModel  string
 	GitCommit string
 	GitDirty  bool
+	BLAS      string
 }
 
 // Metric is one value of one run's metrics table.
@@ -58,22 +61,34 @@ type Metric struct {
 // ErrFinished is returned by StartRun when the run already finished.
 var ErrFinished = errors.New("run already finished")
 
-// StartRun records that run r starts now. A run already finished is left
-// alone and ErrFinished returned; a run left failed, diverged, interrupted
-// or running by a dead process is restarted: its old metrics are removed.
+// ErrBusy is returned by StartRun when another live process holds the run
+// (its heartbeat is fresher than StaleAfter).
+var ErrBusy = errors.New("run is running in another process")
+
+// ErrNotOwner is returned when a process writes to a run that another
+// process has taken over (after this one's heartbeat went stale).
+var ErrNotOwner = errors.New("run is held by another process")
+
+// StartRun records that run r starts now, held by r.Owner. A run already
+// finished is left alone and ErrFinished returned; a run running with a
+// fresh heartbeat under another owner gives ErrBusy; a run left failed,
+// diverged, interrupted, or running with a stale heartbeat (its process
+// died) is restarted: its old metrics and artifacts are removed.
 func (d *DB) StartRun(ctx context.Context, r Run) error {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("start run %s: %w", r.Key, err)
 	}
 	defer tx.Rollback()
-	var status string
-	err = tx.QueryRowContext(ctx, `SELECT status FROM runs WHERE key = ?`, r.Key).Scan(&status)
+	var status, owner, heartbeat string
+	err = tx.QueryRowContext(ctx, `SELECT status, owner, heartbeat FROM runs WHERE key = ?`, r.Key).Scan(&status, &owner, &heartbeat)
 	switch {
 	case err == nil && status == StatusFinished:
 		return ErrFinished
+	case err == nil && status == StatusRunning && owner != r.Owner && !d.stale(heartbeat) && d.alive(owner):
+		return fmt.Errorf("start run %s: %w (%s, heartbeat %s)", r.Key, ErrBusy, owner, heartbeat)
 	case err == nil:
-		if _, err := tx.ExecContext(ctx, `DELETE FROM runs WHERE key = ?`, r.Key); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM runs WHERE key = ?`, r.Key); err != nil { // cascades to metrics and artifacts
 			return fmt.Errorf("start run %s: %w", r.Key, err)
 		}
 	case !errors.Is(err, sql.ErrNoRows):
@@ -81,23 +96,50 @@ func (d *DB) StartRun(ctx context.Context, r Run) error {
 	}
 	now := d.now()
 	_, err = tx.ExecContext(ctx, `INSERT INTO runs (key, experiment, dataset, loss, fold, seed, profile, config,
-		status, started, heartbeat, go_version, os_arch, cpu_model, git_commit, git_dirty)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		status, started, heartbeat, owner, go_version, os_arch, cpu_model, git_commit, git_dirty, blas)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.Key, r.Experiment, r.Dataset, r.Loss, r.Fold, int64(r.Seed), r.Profile, r.Config,
-		StatusRunning, now, now, r.Env.GoVersion, r.Env.OSArch, r.Env.CPUModel, r.Env.GitCommit, r.Env.GitDirty)
+		StatusRunning, now, now, r.Owner, r.Env.GoVersion, r.Env.OSArch, r.Env.CPUModel, r.Env.GitCommit, r.Env.GitDirty, r.Env.BLAS)
 	if err != nil {
 		return fmt.Errorf("start run %s: %w", r.Key, err)
 	}
 	return tx.Commit()
 }
 
-// AppendMetrics records metrics of run key and refreshes its heartbeat.
-func (d *DB) AppendMetrics(ctx context.Context, key string, ms []Metric) error {
+// stale reports whether a heartbeat time is older than StaleAfter.
+func (d *DB) stale(heartbeat string) bool {
+	t, err := time.Parse(time.RFC3339, heartbeat)
+	return err != nil || d.Now().Sub(t) > d.StaleAfter
+}
+
+// alive reports whether owner may still be running.
+func (d *DB) alive(owner string) bool {
+	return d.OwnerAlive == nil || d.OwnerAlive(owner)
+}
+
+// Heartbeat refreshes the heartbeat of run key held by owner.
+func (d *DB) Heartbeat(ctx context.Context, key, owner string) error {
+	res, err := d.db.ExecContext(ctx, `UPDATE runs SET heartbeat = ? WHERE key = ? AND owner = ? AND status = ?`, d.now(), key, owner, StatusRunning)
+	if err != nil {
+		return fmt.Errorf("heartbeat of run %s: %w", key, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("heartbeat of run %s: %w", key, ErrNotOwner)
+	}
+	return nil
+}
+
+// AppendMetrics records metrics of run key, held by owner, and refreshes
+// its heartbeat.
+func (d *DB) AppendMetrics(ctx context.Context, key, owner string, ms []Metric) error {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("metrics of run %s: %w", key, err)
 	}
 	defer tx.Rollback()
+	if err := checkOwner(ctx, tx, key, owner); err != nil {
+		return fmt.Errorf("metrics of run %s: %w", key, err)
+	}
 	stmt, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO metrics (run, epoch, split, metric, value) VALUES (?, ?, ?, ?, ?)`)
 	if err != nil {
 		return fmt.Errorf("metrics of run %s: %w", key, err)
@@ -114,28 +156,41 @@ func (d *DB) AppendMetrics(ctx context.Context, key string, ms []Metric) error {
 		}
 		maxEpoch = max(maxEpoch, m.Epoch)
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE runs SET heartbeat = ?, epochs_done = MAX(epochs_done, ?) WHERE key = ?`, d.now(), maxEpoch+1, key)
-	if err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE runs SET heartbeat = ?, epochs_done = MAX(epochs_done, ?) WHERE key = ?`, d.now(), maxEpoch+1, key); err != nil {
 		return fmt.Errorf("metrics of run %s: %w", key, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("metrics of run %s: %w", key, ErrNotFound)
 	}
 	return tx.Commit()
 }
 
-// FinishRun records the end of run key with its status and error text.
-func (d *DB) FinishRun(ctx context.Context, key, status, errText string) error {
+// checkOwner returns ErrNotFound or ErrNotOwner unless owner holds the
+// running run key.
+func checkOwner(ctx context.Context, tx *sql.Tx, key, owner string) error {
+	var got, status string
+	err := tx.QueryRowContext(ctx, `SELECT owner, status FROM runs WHERE key = ?`, key).Scan(&got, &status)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return ErrNotFound
+	case err != nil:
+		return err
+	case got != owner || status != StatusRunning:
+		return ErrNotOwner
+	}
+	return nil
+}
+
+// FinishRun records the end of run key, held by owner, with its status and
+// error text.
+func (d *DB) FinishRun(ctx context.Context, key, owner, status, errText string) error {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("finish run %s: %w", key, err)
 	}
 	defer tx.Rollback()
+	if err := checkOwner(ctx, tx, key, owner); err != nil {
+		return fmt.Errorf("finish run %s: %w", key, err)
+	}
 	var started string
 	if err := tx.QueryRowContext(ctx, `SELECT started FROM runs WHERE key = ?`, key).Scan(&started); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("finish run %s: %w", key, ErrNotFound)
-		}
 		return fmt.Errorf("finish run %s: %w", key, err)
 	}
 	now := d.Now().UTC()
@@ -158,8 +213,8 @@ type RunFilter struct {
 }
 
 const runColumns = `key, experiment, dataset, loss, fold, seed, profile, config, status, started,
-	COALESCE(finished, ''), COALESCE(wall_seconds, 0), epochs_done, error,
-	go_version, os_arch, cpu_model, git_commit, git_dirty`
+	COALESCE(finished, ''), COALESCE(wall_seconds, 0), epochs_done, error, owner, heartbeat,
+	go_version, os_arch, cpu_model, git_commit, git_dirty, blas`
 
 // Runs returns the runs matching f, ordered by experiment, loss, fold, key.
 func (d *DB) Runs(ctx context.Context, f RunFilter) ([]Run, error) {
@@ -210,15 +265,16 @@ type scanner interface{ Scan(dest ...any) error }
 func scanRun(s scanner) (Run, error) {
 	var r Run
 	var seed int64
-	var started, finished string
+	var started, finished, heartbeat string
 	err := s.Scan(&r.Key, &r.Experiment, &r.Dataset, &r.Loss, &r.Fold, &seed, &r.Profile, &r.Config,
-		&r.Status, &started, &finished, &r.WallSeconds, &r.EpochsDone, &r.Error,
-		&r.Env.GoVersion, &r.Env.OSArch, &r.Env.CPUModel, &r.Env.GitCommit, &r.Env.GitDirty)
+		&r.Status, &started, &finished, &r.WallSeconds, &r.EpochsDone, &r.Error, &r.Owner, &heartbeat,
+		&r.Env.GoVersion, &r.Env.OSArch, &r.Env.CPUModel, &r.Env.GitCommit, &r.Env.GitDirty, &r.Env.BLAS)
 	if err != nil {
 		return Run{}, err
 	}
 	r.Seed = uint64(seed)
 	r.Started, _ = time.Parse(time.RFC3339, started)
+	r.Heartbeat, _ = time.Parse(time.RFC3339, heartbeat)
 	if finished != "" {
 		r.Finished, _ = time.Parse(time.RFC3339, finished)
 	}

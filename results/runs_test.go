@@ -27,7 +27,7 @@ func mustOpen(tb testing.TB) *DB {
 
 func sampleRun(key string) Run {
 	return Run{Key: key, Experiment: "smoke", Dataset: "synthetic", Loss: "emd2", Fold: 1, Seed: 1 << 63,
-		Profile: "smoke", Config: `{"a":1}`, Env: Env{GoVersion: "go1.x", OSArch: "linux/amd64", GitDirty: true}}
+		Profile: "smoke", Config: `{"a":1}`, Owner: "me", Env: Env{GoVersion: "go1.x", OSArch: "linux/amd64", GitDirty: true, BLAS: "gonum"}}
 }
 
 func TestDB_RoundTrip(t *testing.T) {
@@ -43,10 +43,10 @@ func TestDB_RoundTrip(t *testing.T) {
 		{Epoch: 1, Split: "test", Metric: "qwk", Value: math.NaN()},
 		{Epoch: 1, Split: "train", Metric: "acc", Value: 0.75},
 	}
-	if err := d.AppendMetrics(ctx, "k1", ms); err != nil {
+	if err := d.AppendMetrics(ctx, "k1", "me", ms); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.FinishRun(ctx, "k1", StatusFinished, ""); err != nil {
+	if err := d.FinishRun(ctx, "k1", "me", StatusFinished, ""); err != nil {
 		t.Fatal(err)
 	}
 	got, err := d.Run(ctx, "k1")
@@ -84,7 +84,7 @@ func TestDB_StartRun(t *testing.T) {
 		if err := d.StartRun(ctx, sampleRun("k")); err != nil {
 			t.Fatal(err)
 		}
-		if err := d.FinishRun(ctx, "k", StatusFinished, ""); err != nil {
+		if err := d.FinishRun(ctx, "k", "me", StatusFinished, ""); err != nil {
 			t.Fatal(err)
 		}
 		if err := d.StartRun(ctx, sampleRun("k")); !errors.Is(err, ErrFinished) {
@@ -96,10 +96,10 @@ func TestDB_StartRun(t *testing.T) {
 		if err := d.StartRun(ctx, sampleRun("k")); err != nil {
 			t.Fatal(err)
 		}
-		if err := d.AppendMetrics(ctx, "k", []Metric{{0, "test", "acc", 0.1}}); err != nil {
+		if err := d.AppendMetrics(ctx, "k", "me", []Metric{{0, "test", "acc", 0.1}}); err != nil {
 			t.Fatal(err)
 		}
-		if err := d.FinishRun(ctx, "k", StatusInterrupted, "context canceled"); err != nil {
+		if err := d.FinishRun(ctx, "k", "me", StatusInterrupted, "context canceled"); err != nil {
 			t.Fatal(err)
 		}
 		if err := d.StartRun(ctx, sampleRun("k")); err != nil {
@@ -117,12 +117,53 @@ func TestDB_StartRun(t *testing.T) {
 			t.Errorf("restarted run %+v with %d metrics, want a clean running run", r, len(ms))
 		}
 	})
+	t.Run("ErrBusy", func(t *testing.T) {
+		d := mustOpen(t)
+		if err := d.StartRun(ctx, sampleRun("k")); err != nil {
+			t.Fatal(err)
+		}
+		other := sampleRun("k")
+		other.Owner = "other"
+		if err := d.StartRun(ctx, other); !errors.Is(err, ErrBusy) {
+			t.Fatalf("got %v, want ErrBusy", err)
+		}
+		// The heartbeat goes stale: the other process takes over, and the
+		// first one may no longer write.
+		d.StaleAfter = 0
+		if err := d.StartRun(ctx, other); err != nil {
+			t.Fatalf("take-over of a stale run: %v", err)
+		}
+		if err := d.AppendMetrics(ctx, "k", "me", []Metric{{0, "test", "acc", 1}}); !errors.Is(err, ErrNotOwner) {
+			t.Errorf("AppendMetrics by the old owner: got %v, want ErrNotOwner", err)
+		}
+		if err := d.FinishRun(ctx, "k", "me", StatusFinished, ""); !errors.Is(err, ErrNotOwner) {
+			t.Errorf("FinishRun by the old owner: got %v, want ErrNotOwner", err)
+		}
+		if err := d.Heartbeat(ctx, "k", "me"); !errors.Is(err, ErrNotOwner) {
+			t.Errorf("Heartbeat by the old owner: got %v, want ErrNotOwner", err)
+		}
+		if err := d.Heartbeat(ctx, "k", "other"); err != nil {
+			t.Errorf("Heartbeat by the new owner: %v", err)
+		}
+	})
+	t.Run("DeadOwner", func(t *testing.T) {
+		d := mustOpen(t)
+		if err := d.StartRun(ctx, sampleRun("k")); err != nil {
+			t.Fatal(err)
+		}
+		d.OwnerAlive = func(owner string) bool { return owner != "me" }
+		other := sampleRun("k")
+		other.Owner = "other"
+		if err := d.StartRun(ctx, other); err != nil {
+			t.Fatalf("take-over from a dead owner with a fresh heartbeat: %v", err)
+		}
+	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		d := mustOpen(t)
-		if err := d.FinishRun(ctx, "nope", StatusFinished, ""); !errors.Is(err, ErrNotFound) {
+		if err := d.FinishRun(ctx, "nope", "me", StatusFinished, ""); !errors.Is(err, ErrNotFound) {
 			t.Errorf("FinishRun: got %v, want ErrNotFound", err)
 		}
-		if err := d.AppendMetrics(ctx, "nope", []Metric{{0, "test", "acc", 1}}); err == nil {
+		if err := d.AppendMetrics(ctx, "nope", "me", []Metric{{0, "test", "acc", 1}}); err == nil {
 			t.Error("AppendMetrics on a missing run succeeded")
 		}
 		if _, err := d.Run(ctx, "nope"); !errors.Is(err, ErrNotFound) {
@@ -142,8 +183,8 @@ func TestOpen_Migrations(t *testing.T) {
 		if err := d.db.QueryRow(`SELECT COUNT(*) FROM migrations`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
-		if n != 1 {
-			t.Errorf("open %d: %d migrations recorded, want 1", i, n)
+		if n != 2 {
+			t.Errorf("open %d: %d migrations recorded, want 2", i, n)
 		}
 		d.Close()
 	}

@@ -1,6 +1,7 @@
 // Package runner executes the runs of an expanded grid: it skips the runs
 // the store already holds as finished, loads each run's data, trains it,
-// and records its life cycle and per-epoch metrics in the store.
+// and records its life cycle and per-epoch metrics in the store. Several
+// runs may train at once (Jobs); the store serialises the writes.
 package runner
 
 import (
@@ -8,9 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
-	"github.com/replicate-emd/replicate/datasets"
 	"github.com/replicate-emd/replicate/experiments"
 	"github.com/replicate-emd/replicate/results"
 	"github.com/replicate-emd/replicate/train"
@@ -19,13 +20,14 @@ import (
 // Store is what the runner needs from the results database.
 type Store interface {
 	StartRun(ctx context.Context, r results.Run) error
-	AppendMetrics(ctx context.Context, key string, ms []results.Metric) error
-	FinishRun(ctx context.Context, key, status, errText string) error
+	Heartbeat(ctx context.Context, key, owner string) error
+	AppendMetrics(ctx context.Context, key, owner string, ms []results.Metric) error
+	FinishRun(ctx context.Context, key, owner, status, errText string) error
 }
 
-// Reporter is told about progress; implementations must be quick.
+// Reporter is told about progress; calls may come from several goroutines.
 type Reporter interface {
-	RunSkipped(spec experiments.RunSpec)
+	RunSkipped(spec experiments.RunSpec, why string)
 	RunStarted(spec experiments.RunSpec, index, total int)
 	Epoch(spec experiments.RunSpec, m train.EpochMetrics)
 	RunFinished(spec experiments.RunSpec, res train.Result, wall time.Duration)
@@ -33,7 +35,7 @@ type Reporter interface {
 
 // Summary counts what a call to Run did.
 type Summary struct {
-	Skipped, Finished, Failed, Diverged int
+	Skipped, Busy, Finished, Failed, Diverged, Interrupted int
 }
 
 // ErrPartial is returned when every run was attempted but some failed or
@@ -44,39 +46,75 @@ var ErrPartial = errors.New("some runs failed or diverged")
 type Runner struct {
 	Store    Store
 	Reporter Reporter
+	Data     DataLoader
 	Env      results.Env
+	// Jobs is the number of runs trained at once (at least 1).
+	Jobs int
+	// Owner names this process in the store; NewOwner gives a unique one.
+	Owner string
+	// HeartbeatEvery is how often a running run's heartbeat is refreshed.
+	HeartbeatEvery time.Duration
 	// Now is the clock used for wall times; tests replace it.
 	Now func() time.Time
-
-	cache map[string]*datasets.Memory
 }
 
-// Run executes specs in order. It stops at the first error that is not a
-// run's own failure (a store error, a cancelled ctx); a cancelled run is
-// recorded as interrupted and the context's error returned.
+// Run executes specs with up to Jobs runs at once. A run's own failure is
+// recorded and counted; a store error or a cancelled ctx stops the runner
+// (runs in flight are recorded as interrupted) and is returned.
 func (r *Runner) Run(ctx context.Context, specs []experiments.RunSpec) (Summary, error) {
-	var sum Summary
 	if r.Now == nil {
 		r.Now = time.Now
 	}
-	for i, spec := range specs {
-		if err := ctx.Err(); err != nil {
-			return sum, err
+	if r.Owner == "" {
+		r.Owner = NewOwner()
+	}
+	if r.HeartbeatEvery <= 0 {
+		r.HeartbeatEvery = results.DefaultStaleAfter / 4
+	}
+	if r.Data == nil {
+		r.Data = NewDataLoader(DataOptions{})
+	}
+	jobs := max(r.Jobs, 1)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu       sync.Mutex
+		sum      Summary
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	next := make(chan int)
+	for w := 0; w < jobs; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				outcome, err := r.runOne(ctx, specs[i], i, len(specs))
+				mu.Lock()
+				count(&sum, outcome)
+				if err != nil && firstErr == nil {
+					firstErr = err
+					cancel()
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+feed:
+	for i := range specs {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
 		}
-		res, skipped, err := r.runOne(ctx, spec, i, len(specs))
-		switch {
-		case skipped:
-			sum.Skipped++
-			continue
-		case err != nil:
-			return sum, err
-		case res.Status == train.StatusFinished:
-			sum.Finished++
-		case res.Status == train.StatusDiverged:
-			sum.Diverged++
-		default:
-			sum.Failed++
-		}
+	}
+	close(next)
+	wg.Wait()
+	if firstErr != nil {
+		return sum, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return sum, err
 	}
 	if sum.Failed+sum.Diverged > 0 {
 		return sum, fmt.Errorf("%d failed, %d diverged: %w", sum.Failed, sum.Diverged, ErrPartial)
@@ -84,37 +122,131 @@ func (r *Runner) Run(ctx context.Context, specs []experiments.RunSpec) (Summary,
 	return sum, nil
 }
 
-func (r *Runner) runOne(ctx context.Context, spec experiments.RunSpec, index, total int) (train.Result, bool, error) {
+// outcome is how one run ended, for the summary.
+type outcome int
+
+const (
+	outSkipped outcome = iota
+	outBusy
+	outFinished
+	outFailed
+	outDiverged
+	outInterrupted
+	outNone // a store error before the run started
+)
+
+func count(s *Summary, o outcome) {
+	switch o {
+	case outSkipped:
+		s.Skipped++
+	case outBusy:
+		s.Busy++
+	case outFinished:
+		s.Finished++
+	case outFailed:
+		s.Failed++
+	case outDiverged:
+		s.Diverged++
+	case outInterrupted:
+		s.Interrupted++
+	}
+}
+
+func (r *Runner) runOne(ctx context.Context, spec experiments.RunSpec, index, total int) (outcome, error) {
+	if ctx.Err() != nil {
+		return outNone, nil
+	}
 	key := spec.Key()
 	err := r.Store.StartRun(ctx, results.Run{
 		Key: key, Experiment: spec.Experiment, Dataset: spec.Dataset.Name, Loss: spec.Loss,
-		Fold: spec.Fold, Seed: spec.Seed, Profile: spec.Profile, Config: string(spec.Canonical()), Env: r.Env,
+		Fold: spec.Fold, Seed: spec.Seed, Profile: spec.Profile, Config: string(spec.Canonical()),
+		Owner: r.Owner, Env: r.Env,
 	})
-	if errors.Is(err, results.ErrFinished) {
-		r.report(func(rep Reporter) { rep.RunSkipped(spec) })
-		return train.Result{}, true, nil
-	}
-	if err != nil {
-		return train.Result{}, false, err
+	switch {
+	case errors.Is(err, results.ErrFinished):
+		r.report(func(rep Reporter) { rep.RunSkipped(spec, "already finished") })
+		return outSkipped, nil
+	case errors.Is(err, results.ErrBusy):
+		r.report(func(rep Reporter) { rep.RunSkipped(spec, "running in another process") })
+		return outBusy, nil
+	case err != nil:
+		return outNone, err
 	}
 	r.report(func(rep Reporter) { rep.RunStarted(spec, index, total) })
 	start := r.Now()
+	stopBeat := r.heartbeat(ctx, key)
 	res, runErr := r.train(ctx, spec, key)
+	beatErr := stopBeat()
 	r.report(func(rep Reporter) { rep.RunFinished(spec, res, r.Now().Sub(start)) })
+	if errors.Is(beatErr, results.ErrNotOwner) || errors.Is(runErr, results.ErrNotOwner) {
+		// Another process took the run over; it records the outcome.
+		return outBusy, nil
+	}
 	// Record the end even when ctx is cancelled: use a fresh context.
 	fin, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	if err := r.Store.FinishRun(fin, key, string(res.Status), res.Reason); err != nil {
-		return res, false, err
+	if err := r.Store.FinishRun(fin, key, r.Owner, string(res.Status), res.Reason); err != nil {
+		return outNone, err
 	}
-	if res.Status == train.StatusInterrupted {
-		return res, false, runErr
+	switch res.Status {
+	case train.StatusFinished:
+		return outFinished, nil
+	case train.StatusDiverged:
+		return outDiverged, nil
+	case train.StatusInterrupted:
+		return outInterrupted, runErr
 	}
-	return res, false, nil
+	if runErr != nil && isStoreError(runErr) {
+		return outFailed, runErr
+	}
+	return outFailed, nil
+}
+
+// isStoreError tells a failure of the results database (which stops the
+// runner) from a failure of the run itself (which is recorded).
+func isStoreError(err error) bool {
+	var se *storeError
+	return errors.As(err, &se)
+}
+
+type storeError struct{ err error }
+
+func (e *storeError) Error() string { return e.err.Error() }
+func (e *storeError) Unwrap() error { return e.err }
+
+// heartbeat refreshes the run's heartbeat until the returned function is
+// called; that function returns the first heartbeat error, if any.
+func (r *Runner) heartbeat(ctx context.Context, key string) func() error {
+	done := make(chan struct{})
+	var err error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(r.HeartbeatEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if e := r.Store.Heartbeat(ctx, key, r.Owner); e != nil && err == nil && ctx.Err() == nil {
+					err = e
+				}
+			}
+		}
+	}()
+	return func() error {
+		close(done)
+		wg.Wait()
+		return err
+	}
 }
 
 func (r *Runner) train(ctx context.Context, spec experiments.RunSpec, key string) (train.Result, error) {
-	data, err := r.load(spec.Dataset, spec.Folds, spec.Seed)
+	data, err := r.Data.Load(ctx, spec)
 	if err != nil {
 		return train.Result{Status: train.StatusFailed, Reason: err.Error()}, err
 	}
@@ -124,7 +256,10 @@ func (r *Runner) train(ctx context.Context, spec experiments.RunSpec, key string
 	}
 	return train.Run(ctx, cfg, data, spec.Fold, func(m train.EpochMetrics) error {
 		r.report(func(rep Reporter) { rep.Epoch(spec, m) })
-		return r.Store.AppendMetrics(ctx, key, toRows(m))
+		if err := r.Store.AppendMetrics(ctx, key, r.Owner, toRows(m)); err != nil {
+			return &storeError{err}
+		}
+		return nil
 	})
 }
 
@@ -139,32 +274,6 @@ func toRows(m train.EpochMetrics) []results.Metric {
 		rows = append(rows, results.Metric{Epoch: m.Epoch, Split: m.Split, Metric: n, Value: m.Values[n]})
 	}
 	return rows
-}
-
-// load returns the dataset of a spec, generating it once per runner.
-func (r *Runner) load(d experiments.DataSpec, folds int, seed uint64) (*datasets.Memory, error) {
-	id := fmt.Sprintf("%+v/%d/%d", d, folds, seed)
-	if m, ok := r.cache[id]; ok {
-		return m, nil
-	}
-	var m *datasets.Memory
-	var err error
-	switch d.Name {
-	case "synthetic":
-		m, err = datasets.Synthetic(datasets.SyntheticOptions{
-			Classes: d.Classes, PerClass: d.PerClass, Dim: d.Dim, Noise: d.Noise, Folds: folds, Seed: seed,
-		})
-	default:
-		err = fmt.Errorf("dataset %q cannot be loaded yet", d.Name)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if r.cache == nil {
-		r.cache = map[string]*datasets.Memory{}
-	}
-	r.cache[id] = m
-	return m, nil
 }
 
 func (r *Runner) report(f func(Reporter)) {

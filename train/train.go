@@ -54,6 +54,9 @@ func Run(ctx context.Context, cfg Config, data *datasets.Memory, fold int, sink 
 		}
 		for _, em := range []EpochMetrics{{epoch, "train", trainM}, {epoch, "test", testM}} {
 			if err := sink(em); err != nil {
+				if ctx.Err() != nil {
+					return Result{Status: StatusInterrupted, Epochs: epoch, Reason: ctx.Err().Error()}, ctx.Err()
+				}
 				return Result{Status: StatusFailed, Epochs: epoch, Reason: err.Error()}, err
 			}
 		}
@@ -249,12 +252,13 @@ func (r *runner) epoch(ctx context.Context, order []int, lr float64) (float64, e
 	return total / float64(steps), nil
 }
 
-// evaluate predicts the samples idx and returns their metrics.
+// evaluate predicts the samples idx and returns their metrics (the names
+// of metrics.MetricNames for the dataset).
 func (r *runner) evaluate(ctx context.Context, idx []int) (map[string]float64, error) {
 	d, c := r.data.Dim(), r.data.Classes
 	x := r.ex.Data().([]float64)
-	pred := make([]int, 0, len(idx))
-	label := make([]int, 0, len(idx))
+	scored := r.data.Ordered && r.data.Score != nil
+	acc := metrics.NewAccumulator(c, r.data.Ordered, scored)
 	for start := 0; start < len(idx); start += evalBatch {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -274,24 +278,13 @@ func (r *runner) evaluate(ctx context.Context, idx []int) (map[string]float64, e
 		}
 		p := r.probs.Value().Data().([]float64)
 		for i, id := range chunk {
-			pred = append(pred, argmax(p[i*c:(i+1)*c]))
-			label = append(label, r.data.Y[id])
+			score := math.NaN()
+			if scored {
+				score = r.data.Score[id]
+			}
+			acc.Add(p[i*c:(i+1)*c], r.data.Y[id], score)
 		}
 		r.evm.Reset()
 	}
-	return map[string]float64{
-		"acc":     metrics.Accuracy(pred, label),
-		"acc1off": metrics.OneOff(pred, label),
-		"mae":     metrics.MAE(pred, label),
-	}, nil
-}
-
-func argmax(p []float64) int {
-	best := 0
-	for i, v := range p {
-		if v > p[best] {
-			best = i
-		}
-	}
-	return best
+	return acc.Summary(), nil
 }

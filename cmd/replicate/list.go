@@ -2,58 +2,113 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/replicate-emd/replicate/experiments"
+	"github.com/replicate-emd/replicate/results"
 )
 
-type listItem struct {
-	Name        string   `json:"name"`
-	Description string   `json:"description"`
-	Dataset     string   `json:"dataset"`
-	Losses      []string `json:"losses"`
-	Profiles    []string `json:"profiles"`
-	Runs        int      `json:"runs"`
+// listedRun is one line of `replicate list`; its JSON field names are part
+// of the command's interface.
+type listedRun struct {
+	Key        string  `json:"key"`
+	Experiment string  `json:"experiment"`
+	Profile    string  `json:"profile"`
+	Dataset    string  `json:"dataset"`
+	Loss       string  `json:"loss"`
+	Fold       int     `json:"fold"`
+	LR         float64 `json:"lr"`
+	Seed       uint64  `json:"seed"`
+	Status     string  `json:"status"` // pending, or the status in the database
 }
 
 func newListCmd(g *globalOptions) *cobra.Command {
 	var asJSON bool
+	var experiment string
+	o := &runOptions{}
 	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "List the declared experiments",
-		Long:  "List the experiments declared in the registry, with their dataset, losses, profiles and the number of runs of the default (or --profile) profile.",
+		Use:   "list [--experiment <name>]",
+		Short: "List the runs of the declared experiments and which are done",
+		Long: `List the runs that 'replicate all' (or --experiment) would train, one line per run,
+with their key and their status in the database: pending (not in the database yet),
+running, finished, failed, diverged or interrupted. Filters (--loss, --fold, --shard) and
+--profile select runs as they do for training.`,
 		Example: `  replicate list
-  replicate list --json`,
+  replicate list --experiment smoke --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			grids, err := experiments.Registry()
+			names := []string{experiment}
+			if experiment == "" {
+				grids, err := experiments.Registry()
+				if err != nil {
+					return err
+				}
+				names = names[:0]
+				for _, gr := range grids {
+					names = append(names, gr.Name)
+				}
+			}
+			specs, err := selectRuns(g, o, names)
 			if err != nil {
 				return err
 			}
-			items := []listItem{}
-			for _, gr := range grids {
-				specs, err := gr.Expand(g.profile)
-				if err != nil {
-					specs = nil // the profile does not exist for this grid
+			status, err := runStatuses(cmd, g)
+			if err != nil {
+				return err
+			}
+			rows := make([]listedRun, 0, len(specs))
+			for _, s := range specs {
+				st := status[s.Key()]
+				if st == "" {
+					st = "pending"
 				}
-				items = append(items, listItem{gr.Name, gr.Description, gr.Dataset.Name, gr.Losses, gr.ProfileNames(), len(specs)})
+				rows = append(rows, listedRun{s.Key(), s.Experiment, s.Profile, s.Dataset.Name, s.Loss, s.Fold, s.LR, s.Seed, st})
 			}
 			if asJSON {
 				enc := json.NewEncoder(g.io.Out)
 				enc.SetIndent("", "  ")
-				return enc.Encode(items)
+				return enc.Encode(rows)
 			}
 			tw := tabwriter.NewWriter(g.io.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tDATASET\tLOSSES\tPROFILES\tRUNS\tDESCRIPTION")
-			for _, it := range items {
-				fmt.Fprintf(tw, "%s\t%s\t%v\t%v\t%d\t%s\n", it.Name, it.Dataset, it.Losses, it.Profiles, it.Runs, it.Description)
+			fmt.Fprintln(tw, "KEY\tEXPERIMENT\tPROFILE\tDATASET\tLOSS\tFOLD\tLR\tSEED\tSTATUS")
+			for _, r := range rows {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%g\t%d\t%s\n", r.Key, r.Experiment, r.Profile, r.Dataset, r.Loss, r.Fold, r.LR, r.Seed, r.Status)
 			}
 			return tw.Flush()
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().StringVarP(&experiment, "experiment", "e", "", "list only the experiment `name`")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	cmd.Flags().StringSliceVar(&o.losses, "loss", nil, "only these losses")
+	cmd.Flags().IntSliceVar(&o.folds, "fold", nil, "only these folds")
+	cmd.Flags().StringVar(&o.shard, "shard", "", "only shard `i/N`")
 	return cmd
+}
+
+// runStatuses reads the status of every run in the database; a database
+// that does not exist yet means every run is pending.
+func runStatuses(cmd *cobra.Command, g *globalOptions) (map[string]string, error) {
+	out := map[string]string{}
+	if _, err := os.Stat(g.db); errors.Is(err, fs.ErrNotExist) {
+		return out, nil
+	}
+	db, err := results.Open(cmd.Context(), g.db)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	runs, err := db.Runs(cmd.Context(), results.RunFilter{})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range runs {
+		out[r.Key] = r.Status
+	}
+	return out, nil
 }

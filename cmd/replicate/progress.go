@@ -23,8 +23,8 @@ var _ runner.Reporter = (*textReporter)(nil)
 
 func newTextReporter(w io.Writer, tty bool) *textReporter { return &textReporter{w: w, tty: tty} }
 
-func (t *textReporter) RunSkipped(spec experiments.RunSpec) {
-	t.printf("skip %s (%s): already finished\n", spec, spec.Key())
+func (t *textReporter) RunSkipped(spec experiments.RunSpec, why string) {
+	t.printf("skip %s (%s): %s\n", spec, spec.Key(), why)
 }
 
 func (t *textReporter) RunStarted(spec experiments.RunSpec, index, total int) {

@@ -2,21 +2,24 @@ package main
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 )
 
 // globalOptions are the flags every command shares.
 type globalOptions struct {
-	io      *streams
-	db      string
-	out     string
-	profile string
+	io       *streams
+	db       string
+	out      string
+	profile  string
+	dataRoot string
 }
 
 func newRootCmd(io *streams) *cobra.Command {
 	g := &globalOptions{io: io}
 	var experiment string
+	o := &runOptions{}
 	cmd := &cobra.Command{
 		Use:   "replicate [--experiment <name>] [command]",
 		Short: "Reproduce the squared-EMD loss paper (arXiv 1611.05916) end to end",
@@ -34,7 +37,8 @@ EXIT STATUS
   130  interrupted (Ctrl-C); the runs in flight are recorded as interrupted`,
 		Example: `  replicate --experiment smoke     # run the smoke grid
   replicate all                    # every experiment whose data is present
-  replicate list                   # the declared experiments
+  replicate --experiment smoke --loss emd2 --fold 0 --jobs 2
+  replicate list                   # the runs of every experiment, and which are done
   replicate report                 # tables from the database into results/`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -43,7 +47,7 @@ EXIT STATUS
 			if experiment == "" {
 				return cmd.Help()
 			}
-			return runExperiments(cmd.Context(), g, []string{experiment})
+			return runExperiments(cmd.Context(), g, o, []string{experiment}, false)
 		},
 	}
 	cmd.SetOut(io.Out)
@@ -52,10 +56,12 @@ EXIT STATUS
 		return fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())
 	})
 	cmd.Flags().StringVarP(&experiment, "experiment", "e", "", "run the experiment `name` (see 'replicate list'), or a grid file ending in .yaml")
+	addRunFlags(cmd.Flags(), o)
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&g.db, "db", "results/replicate.db", "SQLite results database `path`")
 	pf.StringVar(&g.out, "out", "results", "`folder` for the report files")
 	pf.StringVar(&g.profile, "profile", "", "training profile `name` (paper, cpu, smoke; default: each experiment's own)")
-	cmd.AddCommand(newAllCmd(g), newListCmd(g), newReportCmd(g), newVersionCmd(g))
+	pf.StringVar(&g.dataRoot, "data-root", os.Getenv("REPLICATE_DATA"), "`folder` holding one sub-folder per dataset (default $REPLICATE_DATA)")
+	cmd.AddCommand(newAllCmd(g), newListCmd(g), newReportCmd(g), newMergeCmd(g), newLaunchCmd(g), newVersionCmd(g))
 	return cmd
 }

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/replicate-emd/replicate/experiments"
+	"github.com/replicate-emd/replicate/results"
+	"github.com/replicate-emd/replicate/runner"
+)
+
+// runOptions are the flags of the commands that run grids.
+type runOptions struct {
+	losses []string
+	folds  []int
+	jobs   int
+	dryRun bool
+	shard  string
+}
+
+func addRunFlags(fs *pflag.FlagSet, o *runOptions) {
+	fs.StringSliceVar(&o.losses, "loss", nil, "run only these losses (comma-separated, e.g. ce,emd2)")
+	fs.IntSliceVar(&o.folds, "fold", nil, "run only these folds (comma-separated, 0-based)")
+	fs.IntVarP(&o.jobs, "jobs", "j", 1, "train this many runs at once")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "print the runs that would train, and train nothing")
+	fs.StringVar(&o.shard, "shard", "", "run only shard `i/N` of the runs (0 ≤ i < N), for several machines")
+}
+
+func newAllCmd(g *globalOptions) *cobra.Command {
+	o := &runOptions{}
+	cmd := &cobra.Command{
+		Use:   "all",
+		Short: "Run every experiment whose data is present",
+		Long: `Run every declared experiment whose data is present on this machine, at each
+experiment's default profile (or --profile). Finished runs are skipped. For each
+experiment whose data is missing, print what is missing and how to get it.`,
+		Example: `  replicate all
+  replicate all --jobs 2
+  replicate all --dry-run`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			grids, err := experiments.Registry()
+			if err != nil {
+				return err
+			}
+			names := make([]string, len(grids))
+			for i, gr := range grids {
+				names[i] = gr.Name
+			}
+			return runExperiments(cmd.Context(), g, o, names, true)
+		},
+	}
+	addRunFlags(cmd.Flags(), o)
+	return cmd
+}
+
+// selectRuns expands the named grids under the global profile and applies
+// the filters and the shard.
+func selectRuns(g *globalOptions, o *runOptions, names []string) ([]experiments.RunSpec, error) {
+	var specs []experiments.RunSpec
+	for _, name := range names {
+		grid, err := experiments.Lookup(name)
+		if err != nil {
+			return nil, err
+		}
+		s, err := grid.Expand(g.profile)
+		if err != nil {
+			return nil, err
+		}
+		specs = append(specs, s...)
+	}
+	specs = experiments.Filter{Losses: o.losses, Folds: o.folds}.Apply(specs)
+	if o.shard != "" {
+		sh, err := experiments.ParseShard(o.shard)
+		if err != nil {
+			return nil, fmt.Errorf("--shard: %w", err)
+		}
+		specs = sh.Select(specs)
+	}
+	return specs, nil
+}
+
+// runExperiments runs the named grids against the database, printing
+// progress on stderr and a summary on stdout. With skipMissing, grids whose
+// data is absent are reported and skipped instead of failing.
+func runExperiments(ctx context.Context, g *globalOptions, o *runOptions, names []string, skipMissing bool) error {
+	if o.jobs < 1 {
+		return fmt.Errorf("--jobs must be at least 1, got %d", o.jobs)
+	}
+	specs, err := selectRuns(g, o, names)
+	if err != nil {
+		return err
+	}
+	loader := runner.NewDataLoader(runner.DataOptions{Root: g.dataRoot})
+	specs, err = presentOnly(g, loader, specs, skipMissing)
+	if err != nil {
+		return err
+	}
+	if o.dryRun {
+		return printPlan(g, specs)
+	}
+	db, err := results.Open(ctx, g.db)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	db.OwnerAlive = runner.OwnerAlive
+	r := &runner.Runner{Store: db, Data: loader, Reporter: newTextReporter(g.io.ErrOut, g.io.errTTY),
+		Env: runner.CurrentEnv(), Jobs: o.jobs}
+	sum, err := r.Run(ctx, specs)
+	fmt.Fprintf(g.io.Out, "%d runs: %d trained, %d already finished, %d running elsewhere, %d failed, %d diverged, %d interrupted (database %s)\n",
+		len(specs), sum.Finished, sum.Skipped, sum.Busy, sum.Failed, sum.Diverged, sum.Interrupted, db.Path())
+	return err
+}
+
+// presentOnly drops the runs whose data is missing, telling the user once
+// per dataset what is missing, or fails on the first one when !skip.
+func presentOnly(g *globalOptions, loader runner.DataLoader, specs []experiments.RunSpec, skip bool) ([]experiments.RunSpec, error) {
+	missing := map[string]error{}
+	var out []experiments.RunSpec
+	for _, s := range specs {
+		err, seen := missing[s.Experiment]
+		if !seen {
+			err = loader.Check(s)
+			missing[s.Experiment] = err
+			if err != nil && skip {
+				fmt.Fprintf(g.io.ErrOut, "skip experiment %s: %v\n", s.Experiment, err)
+			}
+		}
+		if err != nil {
+			if !skip {
+				return nil, fmt.Errorf("experiment %s: %w", s.Experiment, err)
+			}
+			continue
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func printPlan(g *globalOptions, specs []experiments.RunSpec) error {
+	tw := tabwriter.NewWriter(g.io.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "KEY\tEXPERIMENT\tPROFILE\tLOSS\tFOLD\tLR\tSEED")
+	for _, s := range specs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%g\t%d\n", s.Key(), s.Experiment, s.Profile, s.Loss, s.Fold, s.LR, s.Seed)
+	}
+	fmt.Fprintf(tw, "%d runs (dry run: nothing trained)\n", len(specs))
+	return tw.Flush()
+}

@@ -1,0 +1,169 @@
+package metrics
+
+import (
+	"math"
+	"slices"
+)
+
+// Accumulator computes the metrics of Evaluate sample by sample, so an epoch
+// can be evaluated batch by batch; accumulators of disjoint parts can be
+// merged. Counts are exact and the floating sums differ from a single pass
+// only by rounding. Memory is O(C²) plus, with scores, two float64 per
+// sample (Spearman's ρ needs every pair). The zero value is not usable; call
+// NewAccumulator. An Accumulator is not safe for concurrent use: give each
+// goroutine its own and Merge them.
+type Accumulator struct {
+	classes         int
+	ordered, scored bool
+
+	n       int        // samples added
+	invalid int        // samples whose row had NaN or ±Inf
+	conf    *Confusion // argmax prediction vs label, valid rows only
+	top1    int        // valid rows whose label ranks first
+	top5    int        // valid rows whose label ranks in the first five
+	rps     float64    // Σ RPS over valid rows
+	maeExp  float64    // Σ |E − y| over valid rows
+	expect  []float64  // expected class index per sample (scored only)
+	scores  []float64  // true score per sample (scored only)
+}
+
+// NewAccumulator returns an empty accumulator for a task with the given
+// number of classes; ordered says the class indices are ordered (adds the
+// ordinal metrics) and scored that each sample comes with a true continuous
+// score (adds Spearman's ρ). It panics if classes < 1 or if scored is set
+// without ordered.
+func NewAccumulator(classes int, ordered, scored bool) *Accumulator {
+	if scored && !ordered {
+		panic(errScores)
+	}
+	return &Accumulator{
+		classes: classes,
+		ordered: ordered,
+		scored:  scored,
+		conf:    NewConfusion(classes),
+	}
+}
+
+// Add counts one sample: its predicted class probabilities (length C), its
+// label and its true score (ignored unless the accumulator is scored). The
+// row is read, not kept. A row with NaN or ±Inf makes every metric of the
+// summary NaN; a NaN score makes spearman NaN. It panics if len(probs) != C
+// or label is outside [0, C).
+func (a *Accumulator) Add(probs []float64, label int, score float64) {
+	if len(probs) != a.classes {
+		panic(errRowLength)
+	}
+	checkLabel(label, a.classes)
+	a.n++
+	if !finite(probs) {
+		a.invalid++
+		if a.scored {
+			a.expect = append(a.expect, math.NaN())
+			a.scores = append(a.scores, score)
+		}
+		return
+	}
+	a.conf.Add(argmaxFinite(probs), label)
+	rank := labelRank(probs, label, 5)
+	if rank < 1 {
+		a.top1++
+	}
+	if rank < 5 {
+		a.top5++
+	}
+	if a.ordered {
+		e := expectedFinite(probs)
+		a.rps += rpsRow(probs, label)
+		a.maeExp += math.Abs(e - float64(label))
+		if a.scored {
+			a.expect = append(a.expect, e)
+			a.scores = append(a.scores, score)
+		}
+	}
+}
+
+// AddBatch adds the samples of a batch in order; scores must be nil unless
+// the accumulator is scored, and then have one entry per label. It panics
+// on the conditions of Add and if the lengths differ.
+func (a *Accumulator) AddBatch(probs [][]float64, labels []int, scores []float64) {
+	checkLen(len(probs), len(labels))
+	if a.scored != (scores != nil) || (scores != nil && len(scores) != len(labels)) {
+		panic(errScoreLength)
+	}
+	for i, row := range probs {
+		s := math.NaN()
+		if scores != nil {
+			s = scores[i]
+		}
+		a.Add(row, labels[i], s)
+	}
+}
+
+// Merge adds the samples counted by b to a, as if they had been added to a
+// after its own. It panics if the two differ in classes, ordered or scored.
+func (a *Accumulator) Merge(b *Accumulator) {
+	if a.classes != b.classes || a.ordered != b.ordered || a.scored != b.scored {
+		panic(errMerge)
+	}
+	a.n += b.n
+	a.invalid += b.invalid
+	a.conf.Merge(b.conf)
+	a.top1 += b.top1
+	a.top5 += b.top5
+	a.rps += b.rps
+	a.maeExp += b.maeExp
+	a.expect = append(a.expect, b.expect...)
+	a.scores = append(a.scores, b.scores...)
+}
+
+// Reset empties the accumulator, keeping its task and its memory.
+func (a *Accumulator) Reset() {
+	*a = Accumulator{
+		classes: a.classes,
+		ordered: a.ordered,
+		scored:  a.scored,
+		conf:    NewConfusion(a.classes),
+		expect:  a.expect[:0],
+		scores:  a.scores[:0],
+	}
+}
+
+// N returns the number of samples added.
+func (a *Accumulator) N() int { return a.n }
+
+// Confusion returns a copy of the confusion matrix of the argmax
+// predictions of the samples whose rows were finite.
+func (a *Accumulator) Confusion() *Confusion { return a.conf.Clone() }
+
+// Summary returns the metrics of the samples added so far, under the names
+// listed by MetricNames. Every value is NaN when no sample was added or when
+// some row held NaN or ±Inf; qwk and spearman are also NaN in their own
+// degenerate cases (Confusion.QWK, Spearman).
+func (a *Accumulator) Summary() Summary {
+	names := MetricNames(a.classes, a.ordered, a.scored)
+	s := make(Summary, len(names))
+	if a.n == 0 || a.invalid > 0 {
+		for _, n := range names {
+			s[n] = math.NaN()
+		}
+		return s
+	}
+	n := float64(a.n)
+	s[NameAcc] = a.conf.Accuracy()
+	s[NameTop1] = float64(a.top1) / n
+	if slices.Contains(names, NameTop5) {
+		s[NameTop5] = float64(a.top5) / n
+	}
+	if a.ordered {
+		s[NameAcc1Off] = a.conf.OffByAtMost(1)
+		s[NameMAE] = a.conf.MAE()
+		s[NameMAEExp] = a.maeExp / n
+		s[NameRPS] = a.rps / n
+		s[NameEMD2] = a.rps / n / float64(a.classes)
+		s[NameQWK] = a.conf.QWK()
+	}
+	if a.scored {
+		s[NameSpearman] = Spearman(a.expect, a.scores)
+	}
+	return s
+}
