@@ -28,7 +28,7 @@ func knownDB(t *testing.T) *results.DB {
 	t.Cleanup(func() { db.Close() })
 	add := func(key, loss string, fold int, status string, acc, mae float64) {
 		t.Helper()
-		r := results.Run{Key: key, Experiment: "exp", Dataset: "synthetic", Loss: loss, Fold: fold, Profile: "smoke", Config: "{}"}
+		r := results.Run{Key: key, Experiment: "exp", Dataset: "synthetic", Loss: loss, Fold: fold, Profile: "smoke", Config: "{}", Owner: "t"}
 		if err := db.StartRun(ctx, r); err != nil {
 			t.Fatal(err)
 		}
@@ -38,10 +38,10 @@ func knownDB(t *testing.T) *results.DB {
 			{Epoch: 1, Split: "test", Metric: "mae", Value: mae},
 			{Epoch: 1, Split: "train", Metric: "acc", Value: 0.99},
 		}
-		if err := db.AppendMetrics(ctx, key, ms); err != nil {
+		if err := db.AppendMetrics(ctx, key, "t", ms); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.FinishRun(ctx, key, status, ""); err != nil {
+		if err := db.FinishRun(ctx, key, "t", status, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
