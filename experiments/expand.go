@@ -23,6 +23,7 @@ type RunSpec struct {
 	Momentum    float64   `json:"momentum"`
 	WeightDecay float64   `json:"weight_decay"`
 	LRDecay     float64   `json:"lr_decay"`
+	ValFraction float64   `json:"val_fraction,omitempty"`
 	Seed        uint64    `json:"seed"`
 }
 
@@ -66,7 +67,7 @@ func (g *Grid) Expand(profile string) ([]RunSpec, error) {
 					runs = append(runs, RunSpec{
 						Experiment: g.Name, Profile: profile, Dataset: g.Dataset, Folds: g.Folds,
 						Fold: fold, Loss: loss, Model: p.Model, Epochs: p.Epochs, BatchSize: p.BatchSize,
-						LR: lr, Momentum: p.Momentum, WeightDecay: p.WeightDecay, LRDecay: p.LRDecay, Seed: seed,
+						LR: lr, Momentum: p.Momentum, WeightDecay: p.WeightDecay, LRDecay: p.LRDecay, ValFraction: p.ValFraction, Seed: seed,
 					})
 				}
 			}

@@ -51,6 +51,9 @@ type Profile struct {
 	Momentum      float64   `yaml:"momentum"`
 	WeightDecay   float64   `yaml:"weight_decay"`
 	LRDecay       float64   `yaml:"lr_decay"`
+	// ValFraction is the share of the training folds held out for
+	// validation (model selection); 0 holds out nothing.
+	ValFraction float64 `yaml:"val_fraction"`
 }
 
 // ErrInvalidGrid is wrapped by every validation error of a grid.
@@ -150,6 +153,8 @@ func (g *Grid) Validate(file string) error {
 			return bad(key+".weight_decay", "must not be negative, got %v", p.WeightDecay)
 		case p.LRDecay <= 0 || p.LRDecay > 1:
 			return bad(key+".lr_decay", "must lie in (0, 1], got %v", p.LRDecay)
+		case p.ValFraction < 0 || p.ValFraction >= 1:
+			return bad(key+".val_fraction", "must lie in [0, 1), got %v", p.ValFraction)
 		}
 		for i, lr := range p.LearningRates {
 			if !(lr > 0) {

@@ -29,7 +29,7 @@ func knownDB(t *testing.T) *results.DB {
 	add := func(key, loss string, fold int, status string, acc, mae float64) {
 		t.Helper()
 		r := results.Run{Key: key, Experiment: "exp", Dataset: "synthetic", Loss: loss, Fold: fold, Profile: "smoke", Config: "{}", Owner: "t"}
-		if err := db.StartRun(ctx, r); err != nil {
+		if _, err := db.StartRun(ctx, r); err != nil {
 			t.Fatal(err)
 		}
 		ms := []results.Metric{

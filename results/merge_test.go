@@ -14,7 +14,7 @@ func fill(t *testing.T, d *DB, from float64, finished bool, keys ...string) {
 	t.Helper()
 	ctx := context.Background()
 	for _, k := range keys {
-		if err := d.StartRun(ctx, sampleRun(k)); err != nil {
+		if _, err := d.StartRun(ctx, sampleRun(k)); err != nil {
 			t.Fatal(err)
 		}
 		if err := d.AppendMetrics(ctx, k, "me", []Metric{{0, "test", "acc", from}}); err != nil {
@@ -108,7 +108,7 @@ func TestDB_ConcurrentWriters(t *testing.T) {
 			d := dbs[w%2]
 			for i := 0; i < 10; i++ {
 				r := sampleRun(fmt.Sprintf("w%d-%d", w, i))
-				if err := d.StartRun(ctx, r); err != nil {
+				if _, err := d.StartRun(ctx, r); err != nil {
 					errs <- err
 					return
 				}

@@ -73,26 +73,37 @@ var ErrNotOwner = errors.New("run is held by another process")
 // finished is left alone and ErrFinished returned; a run running with a
 // fresh heartbeat under another owner gives ErrBusy; a run left failed,
 // diverged, interrupted, or running with a stale heartbeat (its process
-// died) is restarted: its old metrics and artifacts are removed.
-func (d *DB) StartRun(ctx context.Context, r Run) error {
+// died) is taken over: its row is reset to running, and its metrics and
+// artifacts are kept, because a run resumed from its checkpoint goes on
+// from them (and a run started afresh overwrites them epoch by epoch).
+//
+// It returns the epochs the previous attempt recorded (0 for a new run), so
+// that a resumed run never skips epochs this database does not hold.
+func (d *DB) StartRun(ctx context.Context, r Run) (int, error) {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("start run %s: %w", r.Key, err)
+		return 0, fmt.Errorf("start run %s: %w", r.Key, err)
 	}
 	defer tx.Rollback()
 	var status, owner, heartbeat string
-	err = tx.QueryRowContext(ctx, `SELECT status, owner, heartbeat FROM runs WHERE key = ?`, r.Key).Scan(&status, &owner, &heartbeat)
+	var prev int
+	err = tx.QueryRowContext(ctx, `SELECT status, owner, heartbeat, epochs_done FROM runs WHERE key = ?`, r.Key).Scan(&status, &owner, &heartbeat, &prev)
 	switch {
 	case err == nil && status == StatusFinished:
-		return ErrFinished
+		return prev, ErrFinished
 	case err == nil && status == StatusRunning && owner != r.Owner && !d.stale(heartbeat) && d.alive(owner):
-		return fmt.Errorf("start run %s: %w (%s, heartbeat %s)", r.Key, ErrBusy, owner, heartbeat)
+		return prev, fmt.Errorf("start run %s: %w (%s, heartbeat %s)", r.Key, ErrBusy, owner, heartbeat)
 	case err == nil:
-		if _, err := tx.ExecContext(ctx, `DELETE FROM runs WHERE key = ?`, r.Key); err != nil { // cascades to metrics and artifacts
-			return fmt.Errorf("start run %s: %w", r.Key, err)
+		_, err = tx.ExecContext(ctx, `UPDATE runs SET status = ?, started = ?, heartbeat = ?, owner = ?, finished = NULL,
+			wall_seconds = NULL, error = '', go_version = ?, os_arch = ?, cpu_model = ?, git_commit = ?, git_dirty = ?, blas = ?
+			WHERE key = ?`, StatusRunning, d.now(), d.now(), r.Owner, r.Env.GoVersion, r.Env.OSArch, r.Env.CPUModel,
+			r.Env.GitCommit, r.Env.GitDirty, r.Env.BLAS, r.Key)
+		if err != nil {
+			return 0, fmt.Errorf("start run %s: %w", r.Key, err)
 		}
+		return prev, tx.Commit()
 	case !errors.Is(err, sql.ErrNoRows):
-		return fmt.Errorf("start run %s: %w", r.Key, err)
+		return 0, fmt.Errorf("start run %s: %w", r.Key, err)
 	}
 	now := d.now()
 	_, err = tx.ExecContext(ctx, `INSERT INTO runs (key, experiment, dataset, loss, fold, seed, profile, config,
@@ -101,9 +112,9 @@ func (d *DB) StartRun(ctx context.Context, r Run) error {
 		r.Key, r.Experiment, r.Dataset, r.Loss, r.Fold, int64(r.Seed), r.Profile, r.Config,
 		StatusRunning, now, now, r.Owner, r.Env.GoVersion, r.Env.OSArch, r.Env.CPUModel, r.Env.GitCommit, r.Env.GitDirty, r.Env.BLAS)
 	if err != nil {
-		return fmt.Errorf("start run %s: %w", r.Key, err)
+		return 0, fmt.Errorf("start run %s: %w", r.Key, err)
 	}
-	return tx.Commit()
+	return 0, tx.Commit()
 }
 
 // stale reports whether a heartbeat time is older than StaleAfter.

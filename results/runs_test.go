@@ -34,7 +34,7 @@ func TestDB_RoundTrip(t *testing.T) {
 	ctx := t.Context()
 	d := mustOpen(t)
 	in := sampleRun("k1")
-	if err := d.StartRun(ctx, in); err != nil {
+	if _, err := d.StartRun(ctx, in); err != nil {
 		t.Fatal(err)
 	}
 	ms := []Metric{
@@ -81,19 +81,19 @@ func TestDB_StartRun(t *testing.T) {
 	ctx := t.Context()
 	t.Run("ErrFinished", func(t *testing.T) {
 		d := mustOpen(t)
-		if err := d.StartRun(ctx, sampleRun("k")); err != nil {
+		if _, err := d.StartRun(ctx, sampleRun("k")); err != nil {
 			t.Fatal(err)
 		}
 		if err := d.FinishRun(ctx, "k", "me", StatusFinished, ""); err != nil {
 			t.Fatal(err)
 		}
-		if err := d.StartRun(ctx, sampleRun("k")); !errors.Is(err, ErrFinished) {
+		if _, err := d.StartRun(ctx, sampleRun("k")); !errors.Is(err, ErrFinished) {
 			t.Fatalf("got %v, want ErrFinished", err)
 		}
 	})
 	t.Run("RestartFailed", func(t *testing.T) {
 		d := mustOpen(t)
-		if err := d.StartRun(ctx, sampleRun("k")); err != nil {
+		if _, err := d.StartRun(ctx, sampleRun("k")); err != nil {
 			t.Fatal(err)
 		}
 		if err := d.AppendMetrics(ctx, "k", "me", []Metric{{0, "test", "acc", 0.1}}); err != nil {
@@ -102,8 +102,12 @@ func TestDB_StartRun(t *testing.T) {
 		if err := d.FinishRun(ctx, "k", "me", StatusInterrupted, "context canceled"); err != nil {
 			t.Fatal(err)
 		}
-		if err := d.StartRun(ctx, sampleRun("k")); err != nil {
+		prev, err := d.StartRun(ctx, sampleRun("k"))
+		if err != nil {
 			t.Fatal(err)
+		}
+		if prev != 1 {
+			t.Errorf("StartRun reports %d epochs recorded before, want 1", prev)
 		}
 		r, err := d.Run(ctx, "k")
 		if err != nil {
@@ -113,24 +117,24 @@ func TestDB_StartRun(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.Status != StatusRunning || r.Error != "" || len(ms) != 0 {
-			t.Errorf("restarted run %+v with %d metrics, want a clean running run", r, len(ms))
+		if r.Status != StatusRunning || r.Error != "" || !r.Finished.IsZero() || len(ms) != 1 {
+			t.Errorf("restarted run %+v with %d metrics, want a running run that kept its metric", r, len(ms))
 		}
 	})
 	t.Run("ErrBusy", func(t *testing.T) {
 		d := mustOpen(t)
-		if err := d.StartRun(ctx, sampleRun("k")); err != nil {
+		if _, err := d.StartRun(ctx, sampleRun("k")); err != nil {
 			t.Fatal(err)
 		}
 		other := sampleRun("k")
 		other.Owner = "other"
-		if err := d.StartRun(ctx, other); !errors.Is(err, ErrBusy) {
+		if _, err := d.StartRun(ctx, other); !errors.Is(err, ErrBusy) {
 			t.Fatalf("got %v, want ErrBusy", err)
 		}
 		// The heartbeat goes stale: the other process takes over, and the
 		// first one may no longer write.
 		d.StaleAfter = 0
-		if err := d.StartRun(ctx, other); err != nil {
+		if _, err := d.StartRun(ctx, other); err != nil {
 			t.Fatalf("take-over of a stale run: %v", err)
 		}
 		if err := d.AppendMetrics(ctx, "k", "me", []Metric{{0, "test", "acc", 1}}); !errors.Is(err, ErrNotOwner) {
@@ -148,13 +152,13 @@ func TestDB_StartRun(t *testing.T) {
 	})
 	t.Run("DeadOwner", func(t *testing.T) {
 		d := mustOpen(t)
-		if err := d.StartRun(ctx, sampleRun("k")); err != nil {
+		if _, err := d.StartRun(ctx, sampleRun("k")); err != nil {
 			t.Fatal(err)
 		}
 		d.OwnerAlive = func(owner string) bool { return owner != "me" }
 		other := sampleRun("k")
 		other.Owner = "other"
-		if err := d.StartRun(ctx, other); err != nil {
+		if _, err := d.StartRun(ctx, other); err != nil {
 			t.Fatalf("take-over from a dead owner with a fresh heartbeat: %v", err)
 		}
 	})

@@ -8,6 +8,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"sort"
 	"sync"
 	"time"
@@ -19,7 +22,8 @@ import (
 
 // Store is what the runner needs from the results database.
 type Store interface {
-	StartRun(ctx context.Context, r results.Run) error
+	StartRun(ctx context.Context, r results.Run) (int, error)
+	PutArtifact(ctx context.Context, key, owner string, a results.Artifact) error
 	Heartbeat(ctx context.Context, key, owner string) error
 	AppendMetrics(ctx context.Context, key, owner string, ms []results.Metric) error
 	FinishRun(ctx context.Context, key, owner, status, errText string) error
@@ -30,6 +34,8 @@ type Reporter interface {
 	RunSkipped(spec experiments.RunSpec, why string)
 	RunStarted(spec experiments.RunSpec, index, total int)
 	Epoch(spec experiments.RunSpec, m train.EpochMetrics)
+	Progress(spec experiments.RunSpec, p train.Progress)
+	Warn(spec experiments.RunSpec, msg string)
 	RunFinished(spec experiments.RunSpec, res train.Result, wall time.Duration)
 }
 
@@ -50,6 +56,10 @@ type Runner struct {
 	Env      results.Env
 	// Jobs is the number of runs trained at once (at least 1).
 	Jobs int
+	// CheckpointDir holds one checkpoint file per run (<key>.ckpt), written
+	// after every epoch; a run started again resumes from it. Empty
+	// disables checkpoints.
+	CheckpointDir string
 	// Owner names this process in the store; NewOwner gives a unique one.
 	Owner string
 	// HeartbeatEvery is how often a running run's heartbeat is refreshed.
@@ -157,7 +167,7 @@ func (r *Runner) runOne(ctx context.Context, spec experiments.RunSpec, index, to
 		return outNone, nil
 	}
 	key := spec.Key()
-	err := r.Store.StartRun(ctx, results.Run{
+	prev, err := r.Store.StartRun(ctx, results.Run{
 		Key: key, Experiment: spec.Experiment, Dataset: spec.Dataset.Name, Loss: spec.Loss,
 		Fold: spec.Fold, Seed: spec.Seed, Profile: spec.Profile, Config: string(spec.Canonical()),
 		Owner: r.Owner, Env: r.Env,
@@ -175,7 +185,7 @@ func (r *Runner) runOne(ctx context.Context, spec experiments.RunSpec, index, to
 	r.report(func(rep Reporter) { rep.RunStarted(spec, index, total) })
 	start := r.Now()
 	stopBeat := r.heartbeat(ctx, key)
-	res, runErr := r.train(ctx, spec, key)
+	res, runErr := r.train(ctx, spec, key, prev)
 	beatErr := stopBeat()
 	r.report(func(rep Reporter) { rep.RunFinished(spec, res, r.Now().Sub(start)) })
 	if errors.Is(beatErr, results.ErrNotOwner) || errors.Is(runErr, results.ErrNotOwner) {
@@ -185,6 +195,11 @@ func (r *Runner) runOne(ctx context.Context, spec experiments.RunSpec, index, to
 	// Record the end even when ctx is cancelled: use a fresh context.
 	fin, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
+	if res.Status == train.StatusFinished {
+		if err := r.keepFinalCheckpoint(fin, key); err != nil {
+			return outNone, err
+		}
+	}
 	if err := r.Store.FinishRun(fin, key, r.Owner, string(res.Status), res.Reason); err != nil {
 		return outNone, err
 	}
@@ -245,7 +260,7 @@ func (r *Runner) heartbeat(ctx context.Context, key string) func() error {
 	}
 }
 
-func (r *Runner) train(ctx context.Context, spec experiments.RunSpec, key string) (train.Result, error) {
+func (r *Runner) train(ctx context.Context, spec experiments.RunSpec, key string, prevEpochs int) (train.Result, error) {
 	data, err := r.Data.Load(ctx, spec)
 	if err != nil {
 		return train.Result{Status: train.StatusFailed, Reason: err.Error()}, err
@@ -253,6 +268,16 @@ func (r *Runner) train(ctx context.Context, spec experiments.RunSpec, key string
 	cfg := train.Config{
 		Loss: spec.Loss, Hidden: spec.Model.Hidden, Epochs: spec.Epochs, BatchSize: spec.BatchSize,
 		LR: spec.LR, Momentum: spec.Momentum, WeightDecay: spec.WeightDecay, LRDecay: spec.LRDecay, Seed: spec.Seed,
+		ValFraction: spec.ValFraction,
+	}
+	opts := train.Options{
+		Progress: func(p train.Progress) { r.report(func(rep Reporter) { rep.Progress(spec, p) }) },
+		Warn:     func(msg string) { r.report(func(rep Reporter) { rep.Warn(spec, msg) }) },
+		// Never skip epochs whose metrics this database does not hold.
+		MaxResume: prevEpochs,
+	}
+	if r.CheckpointDir != "" {
+		opts.Checkpoint = r.checkpointPath(key)
 	}
 	return train.Run(ctx, cfg, data, spec.Fold, func(m train.EpochMetrics) error {
 		r.report(func(rep Reporter) { rep.Epoch(spec, m) })
@@ -260,7 +285,7 @@ func (r *Runner) train(ctx context.Context, spec experiments.RunSpec, key string
 			return &storeError{err}
 		}
 		return nil
-	})
+	}, opts)
 }
 
 func toRows(m train.EpochMetrics) []results.Metric {
@@ -280,4 +305,26 @@ func (r *Runner) report(f func(Reporter)) {
 	if r.Reporter != nil {
 		f(r.Reporter)
 	}
+}
+
+// checkpointPath is where the run's resumable state lives.
+func (r *Runner) checkpointPath(key string) string {
+	return filepath.Join(r.CheckpointDir, key+".ckpt")
+}
+
+// keepFinalCheckpoint moves a finished run's last checkpoint aside (a
+// finished run is never resumed, but its weights stay available) and
+// records it as an artifact.
+func (r *Runner) keepFinalCheckpoint(ctx context.Context, key string) error {
+	if r.CheckpointDir == "" {
+		return nil
+	}
+	final := filepath.Join(r.CheckpointDir, key+".final.ckpt")
+	if err := os.Rename(r.checkpointPath(key), final); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return fmt.Errorf("keep checkpoint of run %s: %w", key, err)
+	}
+	return r.Store.PutArtifact(ctx, key, r.Owner, results.Artifact{Name: "checkpoint/final", Kind: "checkpoint", Epoch: -1, Path: final})
 }

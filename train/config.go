@@ -20,6 +20,10 @@ type Config struct {
 	WeightDecay float64 // L2 weight decay added to the gradient
 	LRDecay     float64 // learning rate multiplier after each epoch
 	Seed        uint64  // initialisation and shuffling seed
+	// ValFraction is the share of the training samples held out as a
+	// validation split (for model selection without the test fold); 0
+	// means none.
+	ValFraction float64
 }
 
 // Validate reports the first setting that cannot work.
@@ -37,6 +41,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("train: weight decay must not be negative, got %v", c.WeightDecay)
 	case !(c.LRDecay > 0) || c.LRDecay > 1:
 		return fmt.Errorf("train: lr decay must lie in (0, 1], got %v", c.LRDecay)
+	case c.ValFraction < 0 || c.ValFraction >= 1:
+		return fmt.Errorf("train: validation fraction must lie in [0, 1), got %v", c.ValFraction)
 	}
 	return nil
 }
@@ -61,10 +67,34 @@ type EpochMetrics struct {
 
 // Result is the outcome of a run.
 type Result struct {
-	Status Status
-	Epochs int                // epochs completed
-	Test   map[string]float64 // test metrics after the last completed epoch
-	Reason string             // why it did not finish, if it did not
+	Status  Status
+	Epochs  int                // epochs completed
+	Resumed int                // epochs restored from a checkpoint at the start
+	Test    map[string]float64 // test metrics after the last completed epoch
+	Reason  string             // why it did not finish, if it did not
+}
+
+// Options are the settings of a run that do not change its outcome.
+type Options struct {
+	// Checkpoint is the file the run's state is saved to after every epoch
+	// and resumed from at the start; empty disables checkpoints.
+	Checkpoint string
+	// Progress, if set, is called after every training batch.
+	Progress func(Progress)
+	// Warn, if set, receives non-fatal problems (an unusable checkpoint).
+	Warn func(msg string)
+	// MaxResume is the latest epoch count a checkpoint may resume from: the
+	// epochs whose metrics the caller already holds. A later checkpoint is
+	// ignored (with a warning) and the run starts from scratch.
+	MaxResume int
+}
+
+// Progress describes the position of a run inside its training.
+type Progress struct {
+	Epoch, Epochs  int     // current epoch (0-based) and total
+	Batch, Batches int     // batches done in this epoch and per epoch
+	BatchSize      int     // samples per batch
+	Loss           float64 // running mean training loss of the epoch
 }
 
 // Sink receives the metrics of each epoch as soon as they exist; an error

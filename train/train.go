@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -17,16 +18,19 @@ import (
 
 const evalBatch = 256
 
-// Run trains a fresh network on every fold of data except fold, evaluates
-// on the training and the test samples after every epoch, and hands each
-// epoch's metrics to sink. A cancelled ctx ends the run with
-// StatusInterrupted and ctx's error; a NaN or Inf loss ends it with
-// StatusDiverged and no error.
-func Run(ctx context.Context, cfg Config, data *datasets.Memory, fold int, sink Sink) (Result, error) {
+// Run trains a network on every fold of data except fold (less a seeded
+// validation share of it), evaluates on the training, validation and test
+// samples after every epoch, and hands each epoch's metrics to sink. With a
+// checkpoint file in opts, the state is saved after every epoch and a run
+// that finds its own checkpoint resumes after the epoch it records. A
+// cancelled ctx ends the run with StatusInterrupted and ctx's error; a NaN
+// or Inf loss ends it with StatusDiverged and no error.
+func Run(ctx context.Context, cfg Config, data *datasets.Memory, fold int, sink Sink, opts Options) (Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return Result{Status: StatusFailed, Reason: err.Error()}, err
 	}
 	trainIdx, testIdx := data.Split(fold)
+	trainIdx, valIdx := holdOut(trainIdx, cfg.ValFraction, cfg.Seed, uint64(fold))
 	if len(trainIdx) == 0 || len(testIdx) == 0 {
 		err := fmt.Errorf("train: fold %d leaves %d training and %d test samples", fold, len(trainIdx), len(testIdx))
 		return Result{Status: StatusFailed, Reason: err.Error()}, err
@@ -37,23 +41,48 @@ func Run(ctx context.Context, cfg Config, data *datasets.Memory, fold int, sink 
 	}
 	res := Result{}
 	lr := cfg.LR
-	for epoch := 0; epoch < cfg.Epochs; epoch++ {
+	fp := fingerprint(cfg, fold)
+	if opts.Checkpoint != "" {
+		c, err := loadCheckpoint(opts.Checkpoint, fp)
+		if err == nil && c.Epoch > opts.MaxResume {
+			err = fmt.Errorf("checkpoint %s is at epoch %d but only %d epochs are recorded", opts.Checkpoint, c.Epoch, opts.MaxResume)
+		}
+		switch {
+		case err == nil:
+			if err := r.restore(c); err != nil {
+				return Result{Status: StatusFailed, Reason: err.Error()}, err
+			}
+			res.Epochs, res.Resumed, res.Test, lr = c.Epoch, c.Epoch, c.Test, c.LR
+		case !errors.Is(err, errNoCheckpoint) && opts.Warn != nil:
+			opts.Warn(fmt.Sprintf("%v; starting from scratch", err))
+		}
+	}
+	for epoch := res.Epochs; epoch < cfg.Epochs; epoch++ {
 		order := shuffled(trainIdx, cfg.Seed, uint64(epoch))
-		meanLoss, err := r.epoch(ctx, order, lr)
+		meanLoss, err := r.epoch(ctx, epoch, order, lr, opts.Progress)
 		if err != nil {
 			return r.stop(res, epoch, err)
 		}
-		trainM, err := r.evaluate(ctx, trainIdx)
-		if err != nil {
-			return r.stop(res, epoch, err)
-		}
-		trainM["loss"] = meanLoss
-		testM, err := r.evaluate(ctx, testIdx)
-		if err != nil {
-			return r.stop(res, epoch, err)
-		}
-		for _, em := range []EpochMetrics{{epoch, "train", trainM}, {epoch, "test", testM}} {
-			if err := sink(em); err != nil {
+		splits := []struct {
+			name string
+			idx  []int
+		}{{"train", trainIdx}, {"val", valIdx}, {"test", testIdx}}
+		var testM map[string]float64
+		for _, sp := range splits {
+			if len(sp.idx) == 0 {
+				continue
+			}
+			m, err := r.evaluate(ctx, sp.idx)
+			if err != nil {
+				return r.stop(res, epoch, err)
+			}
+			if sp.name == "train" {
+				m["loss"] = meanLoss
+			}
+			if sp.name == "test" {
+				testM = m
+			}
+			if err := sink(EpochMetrics{epoch, sp.name, m}); err != nil {
 				if ctx.Err() != nil {
 					return Result{Status: StatusInterrupted, Epochs: epoch, Reason: ctx.Err().Error()}, ctx.Err()
 				}
@@ -62,9 +91,37 @@ func Run(ctx context.Context, cfg Config, data *datasets.Memory, fold int, sink 
 		}
 		res.Epochs, res.Test = epoch+1, testM
 		lr *= cfg.LRDecay
+		if opts.Checkpoint != "" {
+			if err := saveCheckpoint(opts.Checkpoint, r.snapshot(fp, epoch+1, lr, testM)); err != nil {
+				return r.stop(res, epoch, err)
+			}
+		}
 	}
 	res.Status = StatusFinished
 	return res, nil
+}
+
+// holdOut splits idx into a training part and a validation share frac,
+// chosen by a permutation seeded by (seed, fold); both parts keep idx's
+// order.
+func holdOut(idx []int, frac float64, seed, fold uint64) (train, val []int) {
+	n := int(math.Round(frac * float64(len(idx))))
+	if n == 0 {
+		return idx, nil
+	}
+	perm := rand.New(rand.NewPCG(seed, 0x7a1+fold)).Perm(len(idx))
+	isVal := make([]bool, len(idx))
+	for _, p := range perm[:n] {
+		isVal[p] = true
+	}
+	for i, id := range idx {
+		if isVal[i] {
+			val = append(val, id)
+		} else {
+			train = append(train, id)
+		}
+	}
+	return train, val
 }
 
 // divergedError marks a NaN or Inf loss.
@@ -112,12 +169,11 @@ func shuffled(idx []int, seed, epoch uint64) []int {
 // runner holds the two graphs of a run: the training graph at the batch
 // size and the forward-only evaluation graph; both bind the same weights.
 type runner struct {
-	cfg     Config
-	data    *datasets.Memory
-	net     models.Network
-	batch   int
-	opt     *nesterov
-	epochNo int
+	cfg   Config
+	data  *datasets.Memory
+	net   models.Network
+	batch int
+	opt   *nesterov
 
 	tx, tt  *tensor.Dense // training inputs and targets
 	xNode   *G.Node
@@ -199,7 +255,7 @@ func lossNode(name string, logits, targets *G.Node) (*G.Node, error) {
 
 // epoch runs one pass of SGD over order (the last partial batch is
 // dropped; the order changes every epoch) and returns the mean batch loss.
-func (r *runner) epoch(ctx context.Context, order []int, lr float64) (float64, error) {
+func (r *runner) epoch(ctx context.Context, epoch int, order []int, lr float64, progress func(Progress)) (float64, error) {
 	steps := len(order) / r.batch
 	total := 0.0
 	x := r.tx.Data().([]float64)
@@ -229,7 +285,7 @@ func (r *runner) epoch(ctx context.Context, order []int, lr float64) (float64, e
 		loss := r.lossN.Value().Data().(float64)
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
 			r.tvm.Reset()
-			return 0, &divergedError{epoch: r.epochNo, batch: s, loss: loss}
+			return 0, &divergedError{epoch: epoch, batch: s, loss: loss}
 		}
 		total += loss
 		for i, w := range r.weights {
@@ -247,8 +303,10 @@ func (r *runner) epoch(ctx context.Context, order []int, lr float64) (float64, e
 			clear(g)
 		}
 		r.tvm.Reset()
+		if progress != nil {
+			progress(Progress{Epoch: epoch, Epochs: r.cfg.Epochs, Batch: s + 1, Batches: steps, BatchSize: r.batch, Loss: total / float64(s+1)})
+		}
 	}
-	r.epochNo++
 	return total / float64(steps), nil
 }
 
@@ -287,4 +345,33 @@ func (r *runner) evaluate(ctx context.Context, idx []int) (map[string]float64, e
 		r.evm.Reset()
 	}
 	return acc.Summary(), nil
+}
+
+// snapshot copies the state of the run after epochs completed epochs.
+func (r *runner) snapshot(fp string, epochs int, lr float64, test map[string]float64) *checkpoint {
+	c := &checkpoint{Version: checkpointVersion, Config: fp, Epoch: epochs, LR: lr, Test: test}
+	for _, p := range r.net.Params() {
+		c.Params = append(c.Params, append([]float64(nil), p.Data().([]float64)...))
+	}
+	for _, v := range r.opt.velocity {
+		c.Velocity = append(c.Velocity, append([]float64(nil), v...))
+	}
+	return c
+}
+
+// restore puts a checkpoint's state into the run.
+func (r *runner) restore(c *checkpoint) error {
+	params := r.net.Params()
+	if len(c.Params) != len(params) || len(c.Velocity) != len(params) {
+		return fmt.Errorf("train: checkpoint holds %d tensors, the network %d", len(c.Params), len(params))
+	}
+	for i, p := range params {
+		w := p.Data().([]float64)
+		if len(c.Params[i]) != len(w) || len(c.Velocity[i]) != len(w) {
+			return fmt.Errorf("train: checkpoint tensor %d has %d values, the network %d", i, len(c.Params[i]), len(w))
+		}
+		copy(w, c.Params[i])
+		copy(r.opt.velocity[i], c.Velocity[i])
+	}
+	return nil
 }

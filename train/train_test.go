@@ -33,7 +33,7 @@ func TestRun_AboveChance(t *testing.T) {
 					epochs++
 				}
 				return nil
-			})
+			}, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -59,7 +59,7 @@ func TestRun_Deterministic(t *testing.T) {
 		_, err := Run(t.Context(), cfg, data, 1, func(m EpochMetrics) error {
 			out = append(out, m.Values["acc"], m.Values["mae"])
 			return nil
-		})
+		}, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -109,9 +111,11 @@ func runExperiments(ctx context.Context, g *globalOptions, o *runOptions, names 
 	}
 	defer db.Close()
 	db.OwnerAlive = runner.OwnerAlive
-	r := &runner.Runner{Store: db, Data: loader, Reporter: newTextReporter(g.io.ErrOut, g.io.errTTY),
-		Env: runner.CurrentEnv(), Jobs: o.jobs}
+	rep := newTextReporter(g.io.ErrOut, g.io.errTTY)
+	r := &runner.Runner{Store: db, Data: loader, Reporter: rep, Env: runner.CurrentEnv(), Jobs: o.jobs,
+		CheckpointDir: checkpointDir(g.db)}
 	sum, err := r.Run(ctx, specs)
+	rep.Close()
 	fmt.Fprintf(g.io.Out, "%d runs: %d trained, %d already finished, %d running elsewhere, %d failed, %d diverged, %d interrupted (database %s)\n",
 		len(specs), sum.Finished, sum.Skipped, sum.Busy, sum.Failed, sum.Diverged, sum.Interrupted, db.Path())
 	return err
@@ -150,4 +154,12 @@ func printPlan(g *globalOptions, specs []experiments.RunSpec) error {
 	}
 	fmt.Fprintf(tw, "%d runs (dry run: nothing trained)\n", len(specs))
 	return tw.Flush()
+}
+
+// checkpointDir is the folder of the checkpoints of the runs of database
+// path: checkpoints/<database name> beside it, so that two databases never
+// share checkpoints.
+func checkpointDir(path string) string {
+	base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	return filepath.Join(filepath.Dir(path), "checkpoints", base)
 }
