@@ -1,8 +1,10 @@
-// Package datasets reads the datasets of the paper and of the embedded tasks
-// in their real formats and turns them into labelled, folded samples.
 package datasets
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+	"math"
+)
 
 // Memory is a dataset held in memory as one row-major float32 block: sample i
 // occupies X[i*Dim() : (i+1)*Dim()] and has label Y[i] and fold Fold[i].
@@ -16,6 +18,9 @@ type Memory struct {
 	Y           []int     // labels
 	Fold        []int     // fold (or split) index per sample
 	Score       []float64 // optional continuous score per sample (nil if none)
+	ClassNames  []string  // optional name per class
+	FoldNames   []string  // optional name per fold or split
+	IDs         []string  // optional identifier per sample
 }
 
 // Dim returns the number of values in one sample.
@@ -47,6 +52,12 @@ func (m *Memory) Validate() error {
 	if len(m.Fold) != len(m.Y) {
 		return fmt.Errorf("%s: %d folds for %d samples", m.Name, len(m.Fold), len(m.Y))
 	}
+	if m.Score != nil && len(m.Score) != len(m.Y) {
+		return fmt.Errorf("%s: %d scores for %d samples", m.Name, len(m.Score), len(m.Y))
+	}
+	if m.IDs != nil && len(m.IDs) != len(m.Y) {
+		return fmt.Errorf("%s: %d ids for %d samples", m.Name, len(m.IDs), len(m.Y))
+	}
 	for i, y := range m.Y {
 		if y < 0 || y >= m.Classes {
 			return fmt.Errorf("%s: sample %d: label %d outside [0, %d)", m.Name, i, y, m.Classes)
@@ -66,4 +77,51 @@ func (m *Memory) Split(fold int) (train, test []int) {
 		}
 	}
 	return train, test
+}
+
+// Info describes the task; it makes *Memory a Dataset.
+func (m *Memory) Info() Info {
+	return Info{Name: m.Name, Classes: m.Classes, Ordered: m.Ordered,
+		ClassNames: m.ClassNames, FoldNames: m.FoldNames, HasScore: m.Score != nil}
+}
+
+// Sample returns the metadata of sample i (its values are Row(i)).
+func (m *Memory) Sample(i int) Sample {
+	s := Sample{Label: m.Y[i], Fold: m.Fold[i], Score: math.NaN()}
+	if m.Score != nil {
+		s.Score = m.Score[i]
+	}
+	if m.IDs != nil {
+		s.ID = m.IDs[i]
+	}
+	return s
+}
+
+// Shape returns SampleShape.
+func (m *Memory) Shape() []int { return m.SampleShape }
+
+// Tensor copies Row(i) into dst. In-memory samples are not augmented: the
+// view is ignored, except that View.Mirror flips [c h w] images
+// horizontally.
+func (m *Memory) Tensor(ctx context.Context, i int, v View, dst []float32) ([]float32, error) {
+	if err := ctx.Err(); err != nil {
+		return dst, err
+	}
+	d := m.Dim()
+	if cap(dst) < d {
+		dst = make([]float32, d)
+	}
+	dst = dst[:d]
+	row := m.Row(i)
+	if v.Mirror && len(m.SampleShape) == 3 {
+		w := m.SampleShape[2]
+		for r := 0; r < d; r += w {
+			for x := 0; x < w; x++ {
+				dst[r+x] = row[r+w-1-x]
+			}
+		}
+		return dst, nil
+	}
+	copy(dst, row)
+	return dst, nil
 }

@@ -1,0 +1,136 @@
+package datasets
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinel errors. Callers branch on them with errors.Is; the typed errors
+// below wrap them.
+var (
+	// ErrMalformed marks a metadata file whose content does not follow its
+	// format. Every *ParseError matches it.
+	ErrMalformed = errors.New("malformed input")
+	// ErrRootMissing marks a dataset root folder that does not exist or lacks
+	// the files of its layout. Every *RootError matches it.
+	ErrRootMissing = errors.New("dataset root missing")
+	// ErrImageMissing marks an image file named by the metadata that does not
+	// exist.
+	ErrImageMissing = errors.New("image missing")
+	// ErrImageUnreadable marks an image file that exists but cannot be read or
+	// decoded.
+	ErrImageUnreadable = errors.New("image unreadable")
+	// ErrUnknownDataset marks a dataset name that this package does not know.
+	ErrUnknownDataset = errors.New("unknown dataset")
+	// ErrCheckFailed is returned by Check, together with its report, when the
+	// data has problems that the loaders would refuse (malformed lines in
+	// strict mode, missing or unreadable images).
+	ErrCheckFailed = errors.New("dataset check failed")
+	// ErrTooLarge marks a request to materialise more samples than allowed.
+	ErrTooLarge = errors.New("dataset too large to materialise")
+)
+
+// ParseError is a problem at one line of one metadata file, in the manner of
+// encoding/csv's ParseError. Its message reads
+//
+//	adience: fold_2_data.txt:3803: want 12 fields, got 2
+//
+// File is the path of the file relative to the dataset root (or as the
+// caller gave it); Line is 1-based, 0 when the problem concerns the whole
+// file. It matches ErrMalformed.
+type ParseError struct {
+	Dataset string // dataset name, e.g. "adience"
+	File    string // file, relative to the root where there is one
+	Line    int    // 1-based line; 0 for the whole file
+	Err     error  // what was expected
+}
+
+// Error implements error.
+func (e *ParseError) Error() string {
+	var b strings.Builder
+	if e.Dataset != "" {
+		b.WriteString(e.Dataset)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	b.WriteString(": ")
+	if e.Err != nil {
+		b.WriteString(e.Err.Error())
+	} else {
+		b.WriteString("malformed")
+	}
+	return b.String()
+}
+
+// Unwrap returns the underlying error.
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// Is reports whether target is ErrMalformed.
+func (e *ParseError) Is(target error) bool { return target == ErrMalformed }
+
+// parseErr builds a *ParseError with a formatted message.
+func parseErr(dataset, file string, line int, format string, args ...any) *ParseError {
+	return &ParseError{Dataset: dataset, File: file, Line: line, Err: fmt.Errorf(format, args...)}
+}
+
+// RootError reports a dataset root that is missing or incomplete. Its
+// message names the expected layout and how to point the tool at the data.
+// It matches ErrRootMissing.
+type RootError struct {
+	Dataset string // dataset name
+	Root    string // the folder that was tried ("" if none was given)
+	Missing string // the file or folder that was looked for and not found
+	Layout  string // one-line description of the expected layout
+}
+
+// Error implements error.
+func (e *RootError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: ", e.Dataset)
+	switch {
+	case e.Root == "":
+		b.WriteString("no data folder given")
+	case e.Missing != "":
+		fmt.Fprintf(&b, "%s not found", e.Missing)
+	default:
+		fmt.Fprintf(&b, "folder %s not found", e.Root)
+	}
+	if e.Layout != "" {
+		fmt.Fprintf(&b, "; expected layout: %s", e.Layout)
+	}
+	fmt.Fprintf(&b, "; set --root DIR or the environment variable %s (or %s=DIR holding %s/)",
+		EnvVar(e.Dataset), EnvData, e.Dataset)
+	return b.String()
+}
+
+// Is reports whether target is ErrRootMissing.
+func (e *RootError) Is(target error) bool { return target == ErrRootMissing }
+
+// ImageError reports an image that is missing or cannot be decoded. It
+// wraps ErrImageMissing or ErrImageUnreadable and, for decoding failures, the
+// decoder's error.
+type ImageError struct {
+	Path string // image path
+	Kind error  // ErrImageMissing or ErrImageUnreadable
+	Err  error  // underlying error (may be nil)
+}
+
+// Error implements error.
+func (e *ImageError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %v: %v", e.Path, e.Kind, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.Path, e.Kind)
+}
+
+// Unwrap returns the kind and the underlying error.
+func (e *ImageError) Unwrap() []error {
+	if e.Err == nil {
+		return []error{e.Kind}
+	}
+	return []error{e.Kind, e.Err}
+}

@@ -1,0 +1,275 @@
+package datasets
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	_ "image/jpeg" // register the JPEG decoder
+	_ "image/png"  // register the PNG decoder
+	"io/fs"
+	"math"
+	"os"
+)
+
+// rgbImage is an 8-bit RGB raster, interleaved, row-major: pixel (x, y)
+// channel c is pix[(y*w+x)*3+c].
+type rgbImage struct {
+	w, h int
+	pix  []uint8
+}
+
+// maxImagePixels bounds the decoded size of one image (guards against
+// decompression bombs in corrupt files).
+const maxImagePixels = 1 << 28
+
+// readImageFile reads and decodes a JPEG or PNG file into RGB. A missing file
+// gives an *ImageError wrapping ErrImageMissing; an unreadable or undecodable
+// one wraps ErrImageUnreadable.
+func readImageFile(path string) (*rgbImage, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, &ImageError{Path: path, Kind: ErrImageMissing}
+		}
+		return nil, &ImageError{Path: path, Kind: ErrImageUnreadable, Err: err}
+	}
+	img, err := decodeRGB(data)
+	if err != nil {
+		return nil, &ImageError{Path: path, Kind: ErrImageUnreadable, Err: err}
+	}
+	return img, nil
+}
+
+// decodeRGB decodes JPEG or PNG bytes into RGB.
+func decodeRGB(data []byte) (*rgbImage, error) {
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxImagePixels {
+		return nil, fmt.Errorf("image size %dx%d out of range", cfg.Width, cfg.Height)
+	}
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	return toRGB(img), nil
+}
+
+// toRGB converts any image to RGB; alpha is dropped (premultiplied colours
+// are kept as they are, i.e. composited over black).
+func toRGB(img image.Image) *rgbImage {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	out := &rgbImage{w: w, h: h, pix: make([]uint8, w*h*3)}
+	p := out.pix
+	switch m := img.(type) {
+	case *image.YCbCr:
+		for y := 0; y < h; y++ {
+			i := y * w * 3
+			for x := 0; x < w; x++ {
+				yi := m.YOffset(b.Min.X+x, b.Min.Y+y)
+				ci := m.COffset(b.Min.X+x, b.Min.Y+y)
+				p[i], p[i+1], p[i+2] = color.YCbCrToRGB(m.Y[yi], m.Cb[ci], m.Cr[ci])
+				i += 3
+			}
+		}
+	case *image.Gray:
+		for y := 0; y < h; y++ {
+			row := m.Pix[y*m.Stride : y*m.Stride+w]
+			i := y * w * 3
+			for _, v := range row {
+				p[i], p[i+1], p[i+2] = v, v, v
+				i += 3
+			}
+		}
+	case *image.RGBA:
+		copyRGBA(p, m.Pix, m.Stride, w, h)
+	case *image.NRGBA:
+		copyRGBA(p, m.Pix, m.Stride, w, h)
+	default:
+		i := 0
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				r, g, bb, _ := img.At(x, y).RGBA()
+				p[i], p[i+1], p[i+2] = uint8(r>>8), uint8(g>>8), uint8(bb>>8)
+				i += 3
+			}
+		}
+	}
+	return out
+}
+
+func copyRGBA(dst, src []uint8, stride, w, h int) {
+	for y := 0; y < h; y++ {
+		s := src[y*stride : y*stride+4*w]
+		d := dst[y*w*3 : (y+1)*w*3]
+		for x := 0; x < w; x++ {
+			d[3*x], d[3*x+1], d[3*x+2] = s[4*x], s[4*x+1], s[4*x+2]
+		}
+	}
+}
+
+// cropBox returns the part of src inside box (rounded to whole pixels);
+// pixels of the box outside src are black. The zero box returns src.
+func cropBox(src *rgbImage, box Box) *rgbImage {
+	if box.Empty() {
+		return src
+	}
+	x0, y0 := int(math.Round(box.X0)), int(math.Round(box.Y0))
+	x1, y1 := int(math.Round(box.X1)), int(math.Round(box.Y1))
+	if x1 <= x0 {
+		x1 = x0 + 1
+	}
+	if y1 <= y0 {
+		y1 = y0 + 1
+	}
+	w, h := x1-x0, y1-y0
+	if w*h > maxImagePixels {
+		w, h = 1, 1
+	}
+	out := &rgbImage{w: w, h: h, pix: make([]uint8, w*h*3)}
+	for y := 0; y < h; y++ {
+		sy := y0 + y
+		if sy < 0 || sy >= src.h {
+			continue
+		}
+		for x := 0; x < w; x++ {
+			sx := x0 + x
+			if sx < 0 || sx >= src.w {
+				continue
+			}
+			copy(out.pix[(y*w+x)*3:(y*w+x)*3+3], src.pix[(sy*src.w+sx)*3:])
+		}
+	}
+	return out
+}
+
+// shortSide returns the size of img scaled so that its shorter side is s.
+func shortSide(w, h, s int) (int, int) {
+	if w <= h {
+		return s, max(1, int(math.Round(float64(h)*float64(s)/float64(w))))
+	}
+	return max(1, int(math.Round(float64(w)*float64(s)/float64(h)))), s
+}
+
+// filterTaps holds, for each output coordinate, the first source index and
+// the normalised weights of an antialiased linear (triangle) filter.
+type filterTaps struct {
+	start []int
+	n     []int
+	w     []float32 // concatenated, stride maxN
+	maxN  int
+}
+
+// linearTaps computes the taps that map in samples to out samples: a
+// triangle filter whose radius is max(1, in/out) source pixels (so
+// downscaling averages, as an area filter would, and upscaling is bilinear),
+// with edge pixels replicated.
+func linearTaps(in, out int) filterTaps {
+	scale := float64(in) / float64(out)
+	support := math.Max(1, scale)
+	maxN := int(math.Ceil(support))*2 + 1
+	t := filterTaps{start: make([]int, out), n: make([]int, out), w: make([]float32, out*maxN), maxN: maxN}
+	ws := make([]float64, maxN)
+	for o := 0; o < out; o++ {
+		c := (float64(o)+0.5)*scale - 0.5
+		lo := int(math.Ceil(c - support))
+		hi := int(math.Floor(c + support))
+		if hi-lo+1 > maxN {
+			hi = lo + maxN - 1
+		}
+		sum := 0.0
+		n := 0
+		for x := lo; x <= hi; x++ {
+			wt := 1 - math.Abs(float64(x)-c)/support
+			if wt <= 0 {
+				continue
+			}
+			if n == 0 {
+				t.start[o] = x
+			}
+			ws[n] = wt
+			sum += wt
+			n++
+		}
+		if n == 0 { // cannot happen with support ≥ 1, kept for safety
+			t.start[o], ws[0], sum, n = int(math.Round(c)), 1, 1, 1
+		}
+		t.n[o] = n
+		for k := 0; k < n; k++ {
+			t.w[o*maxN+k] = float32(ws[k] / sum)
+		}
+	}
+	return t
+}
+
+func clampInt(v, lo, hi int) int {
+	if v < lo {
+		return lo
+	}
+	if v > hi {
+		return hi
+	}
+	return v
+}
+
+// resizeRGB resamples src to w×h with the separable filter of linearTaps.
+func resizeRGB(src *rgbImage, w, h int) *rgbImage {
+	if w == src.w && h == src.h {
+		return src
+	}
+	tx := linearTaps(src.w, w)
+	ty := linearTaps(src.h, h)
+	// Horizontal pass: src.h rows × w columns, float.
+	tmp := make([]float32, src.h*w*3)
+	for y := 0; y < src.h; y++ {
+		row := src.pix[y*src.w*3 : (y+1)*src.w*3]
+		out := tmp[y*w*3 : (y+1)*w*3]
+		for x := 0; x < w; x++ {
+			var r, g, b float32
+			st := tx.start[x]
+			ws := tx.w[x*tx.maxN : x*tx.maxN+tx.n[x]]
+			for k, wt := range ws {
+				sx := clampInt(st+k, 0, src.w-1) * 3
+				r += wt * float32(row[sx])
+				g += wt * float32(row[sx+1])
+				b += wt * float32(row[sx+2])
+			}
+			out[3*x], out[3*x+1], out[3*x+2] = r, g, b
+		}
+	}
+	// Vertical pass.
+	dst := &rgbImage{w: w, h: h, pix: make([]uint8, w*h*3)}
+	acc := make([]float32, w*3)
+	for y := 0; y < h; y++ {
+		clear(acc)
+		st := ty.start[y]
+		ws := ty.w[y*ty.maxN : y*ty.maxN+ty.n[y]]
+		for k, wt := range ws {
+			sy := clampInt(st+k, 0, src.h-1)
+			in := tmp[sy*w*3 : (sy+1)*w*3]
+			for i, v := range in {
+				acc[i] += wt * v
+			}
+		}
+		out := dst.pix[y*w*3 : (y+1)*w*3]
+		for i, v := range acc {
+			out[i] = clampByte(v)
+		}
+	}
+	return dst
+}
+
+// clampByte rounds v to the nearest integer in [0, 255].
+func clampByte(v float32) uint8 {
+	if v <= 0 {
+		return 0
+	}
+	if v >= 255 {
+		return 255
+	}
+	return uint8(v + 0.5)
+}
