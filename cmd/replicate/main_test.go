@@ -88,3 +88,28 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestDataCheck_RealAdience checks the real Adience sample when present
+// (CI has it at ../shared/real-samples): strict mode fails on the truncated
+// lines and missing images, and names them.
+func TestDataCheck_RealAdience(t *testing.T) {
+	root := filepath.Join("..", "..", "..", "shared", "real-samples", "adience")
+	if _, err := os.Stat(root); err != nil {
+		t.Skip("real Adience sample not present:", err)
+	}
+	out, stderr, code := execute(t, "data", "check", "adience", "--root", root)
+	if code != exitFailure {
+		t.Errorf("strict check: exit %d, want %d", code, exitFailure)
+	}
+	for _, want := range []string{"13775 kept", "fold_2_data.txt:3803: want 12 fields, got 2", "19 present, 13756 missing, 0 unreadable"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(stderr, "dataset check failed") {
+		t.Errorf("stderr %q", stderr)
+	}
+	if _, _, code := execute(t, "data", "check", "adience", "--root", root, "--lenient", "--json"); code != 0 {
+		t.Errorf("lenient check: exit %d, want 0", code)
+	}
+}

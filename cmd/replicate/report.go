@@ -2,9 +2,7 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -13,16 +11,40 @@ import (
 )
 
 func newReportCmd(g *globalOptions) *cobra.Command {
-	return &cobra.Command{
-		Use:   "report",
-		Short: "Write the result tables (markdown and CSV) from the database",
-		Long: `Read the finished runs of the database and write, into --out, report.md (one table
-per experiment: a row per loss, mean ± std over folds and seeds of the test metrics at
-the last epoch) and report.csv (the same numbers, one line per metric).`,
+	var published string
+	cmd := &cobra.Command{
+		Use:   "report [--published <file>]",
+		Short: "Write the result tables, figures and page from the database",
+		Long: `Read the runs of the database and write, into --out:
+
+  report.md          per experiment: the headline table in the paper's layout (a row per
+                     profile and loss, mean ± std over folds and seeds of the test metrics at
+                     the last epoch), a statistics table (95% t-interval, difference to CE with
+                     a paired t-test by fold and seed, the published number and a verdict),
+                     every setting when a loss has several (the headline one chosen on the
+                     validation split, never the test split), notes and figures
+  report.csv         every number of every setting, one line per metric
+  tables/<exp>.csv   each experiment's headline table in the paper's layout
+  index.html         one page with the tables and figures; opens without a server
+  figures/           learning curves, learned ground-distance matrices and confusion
+                     matrices, as PNG and SVG
+
+Published numbers come from the file embedded in the binary (report/published.yaml);
+--published reads an edited copy instead, e.g. one where you typed in the numbers of the
+paper's tables. Only runs under the paper profile are ever called a reproduction of a
+published number. The same database gives byte-identical files.`,
 		Example: `  replicate report
-  replicate report --db /tmp/r.db --out /tmp/report`,
+  replicate report --db /tmp/r.db --out /tmp/report
+  replicate report --published my-published.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			var pub *report.Published
+			if published != "" {
+				var err error
+				if pub, err = report.LoadPublished(published); err != nil {
+					return err
+				}
+			}
 			if _, err := os.Stat(g.db); err != nil {
 				return fmt.Errorf("results database %s: %w (run an experiment first, or pass --db)", g.db, err)
 			}
@@ -31,19 +53,19 @@ the last epoch) and report.csv (the same numbers, one line per metric).`,
 				return err
 			}
 			defer db.Close()
-			tables, err := report.Build(cmd.Context(), db)
+			rep, err := report.Build(cmd.Context(), db, report.Options{Published: pub})
 			if err != nil {
 				return err
 			}
-			md, csv := filepath.Join(g.out, "report.md"), filepath.Join(g.out, "report.csv")
-			if err := report.WriteFileAtomic(md, func(w io.Writer) error { return report.WriteMarkdown(w, tables) }); err != nil {
+			files, err := report.WriteAll(g.out, rep)
+			if err != nil {
 				return err
 			}
-			if err := report.WriteFileAtomic(csv, func(w io.Writer) error { return report.WriteCSV(w, tables) }); err != nil {
-				return err
-			}
-			fmt.Fprintf(g.io.Out, "wrote %s and %s (%d experiments)\n", md, csv, len(tables))
+			fmt.Fprintf(g.io.Out, "wrote %d files into %s (%d experiments): %s, %s, %s\n",
+				len(files), g.out, len(rep.Experiments), report.MarkdownFile, report.CSVFile, report.HTMLFile)
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&published, "published", "", "published numbers to compare with (YAML; default: the embedded report/published.yaml)")
+	return cmd
 }

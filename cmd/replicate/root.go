@@ -62,6 +62,6 @@ EXIT STATUS
 	pf.StringVar(&g.out, "out", "results", "`folder` for the report files")
 	pf.StringVar(&g.profile, "profile", "", "training profile `name` (paper, cpu, smoke; default: each experiment's own)")
 	pf.StringVar(&g.dataRoot, "data-root", os.Getenv("REPLICATE_DATA"), "`folder` holding one sub-folder per dataset (default $REPLICATE_DATA)")
-	cmd.AddCommand(newAllCmd(g), newListCmd(g), newReportCmd(g), newMergeCmd(g), newLaunchCmd(g), newVersionCmd(g))
+	cmd.AddCommand(newAllCmd(g), newListCmd(g), newReportCmd(g), newMergeCmd(g), newLaunchCmd(g), newDataCmd(g), newVersionCmd(g))
 	return cmd
 }
