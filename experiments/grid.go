@@ -27,33 +27,81 @@ type Grid struct {
 	Profiles       map[string]Profile `yaml:"profiles"`
 }
 
-// DataSpec names a dataset and its generation or loading options.
+// DataSpec names a dataset and its generation or loading options. A zero
+// field means the dataset's default.
 type DataSpec struct {
 	Name     string  `yaml:"name" json:"name"`
-	Classes  int     `yaml:"classes,omitempty" json:"classes,omitempty"`
-	PerClass int     `yaml:"per_class,omitempty" json:"per_class,omitempty"`
-	Dim      int     `yaml:"dim,omitempty" json:"dim,omitempty"`
-	Noise    float64 `yaml:"noise,omitempty" json:"noise,omitempty"`
+	Classes  int     `yaml:"classes,omitempty" json:"classes,omitempty"`     // synthetic: ordered classes
+	PerClass int     `yaml:"per_class,omitempty" json:"per_class,omitempty"` // synthetic: samples per class
+	Dim      int     `yaml:"dim,omitempty" json:"dim,omitempty"`             // synthetic: input dimension
+	Noise    float64 `yaml:"noise,omitempty" json:"noise,omitempty"`         // synthetic: noise standard deviation
+	Limit    int     `yaml:"limit,omitempty" json:"limit,omitempty"`         // use at most this many samples (mnist: the first N)
+	Size     int     `yaml:"size,omitempty" json:"size,omitempty"`           // image side in pixels after resizing
+	Bins     int     `yaml:"bins,omitempty" json:"bins,omitempty"`           // aadb: ordered score bins
+	Subset   int     `yaml:"subset,omitempty" json:"subset,omitempty"`       // imagenet: the first N synsets
+	Lenient  bool    `yaml:"lenient,omitempty" json:"lenient,omitempty"`     // skip malformed metadata lines instead of failing
+}
+
+// merge returns d with the non-zero fields of o written over it.
+func (d DataSpec) merge(o DataSpec) DataSpec {
+	if o.Name != "" {
+		d.Name = o.Name
+	}
+	set := func(dst *int, v int) {
+		if v != 0 {
+			*dst = v
+		}
+	}
+	set(&d.Classes, o.Classes)
+	set(&d.PerClass, o.PerClass)
+	set(&d.Dim, o.Dim)
+	set(&d.Limit, o.Limit)
+	set(&d.Size, o.Size)
+	set(&d.Bins, o.Bins)
+	set(&d.Subset, o.Subset)
+	if o.Noise != 0 {
+		d.Noise = o.Noise
+	}
+	d.Lenient = d.Lenient || o.Lenient
+	return d
 }
 
 // ModelSpec names a network and its widths.
 type ModelSpec struct {
-	Name   string `yaml:"name" json:"name"`
-	Hidden []int  `yaml:"hidden,omitempty" json:"hidden,omitempty"`
+	Name   string `yaml:"name" json:"name"`                         // mlp, cnn or face-alexnet
+	Hidden []int  `yaml:"hidden,omitempty" json:"hidden,omitempty"` // mlp: hidden widths
+}
+
+// LossOptions are the settings of the combined and learned losses.
+type LossOptions struct {
+	CEWeight       float64 `yaml:"ce_weight,omitempty" json:"ce_weight,omitempty"`             // weight of CE in CE + EMD² (default 1)
+	EMDWeight      float64 `yaml:"emd_weight,omitempty" json:"emd_weight,omitempty"`           // weight of EMD² in CE + EMD² (default 1)
+	WarmupEpochs   int     `yaml:"warmup_epochs,omitempty" json:"warmup_epochs,omitempty"`     // CE-only epochs before a learned-D loss
+	WarmupLR       float64 `yaml:"warmup_lr,omitempty" json:"warmup_lr,omitempty"`             // learning rate of those epochs
+	GroundDistance string  `yaml:"ground_distance,omitempty" json:"ground_distance,omitempty"` // CSV file of D for ce+emd2-given
 }
 
 // Profile is one named set of training settings (paper, cpu, smoke).
 type Profile struct {
+	Data          DataSpec  `yaml:"data"` // overrides of the grid's dataset options
 	Model         ModelSpec `yaml:"model"`
 	Epochs        int       `yaml:"epochs"`
 	BatchSize     int       `yaml:"batch_size"`
 	LearningRates []float64 `yaml:"learning_rates"`
-	Momentum      float64   `yaml:"momentum"`
-	WeightDecay   float64   `yaml:"weight_decay"`
-	LRDecay       float64   `yaml:"lr_decay"`
+	// LossLearningRates replaces LearningRates for the losses it names.
+	LossLearningRates map[string][]float64 `yaml:"loss_learning_rates"`
+	Momentum          float64              `yaml:"momentum"`
+	WeightDecay       float64              `yaml:"weight_decay"`
+	LRDecay           float64              `yaml:"lr_decay"`
 	// ValFraction is the share of the training folds held out for
 	// validation (model selection); 0 holds out nothing.
-	ValFraction float64 `yaml:"val_fraction"`
+	ValFraction float64     `yaml:"val_fraction"`
+	Loss        LossOptions `yaml:"loss"`
+	// Augment switches on the training augmentation of image datasets.
+	Augment bool `yaml:"augment"`
+	// Mirror averages the prediction (and the features of the learned
+	// distance) over the image and its horizontal mirror.
+	Mirror bool `yaml:"mirror"`
 }
 
 // ErrInvalidGrid is wrapped by every validation error of a grid.
@@ -102,11 +150,14 @@ func yamlMessage(err error) string {
 	return err.Error()
 }
 
-// knownLosses are the loss names training accepts today.
-var knownLosses = []string{"ce", "emd2"}
+// knownLosses are the loss names of the losses registry.
+var knownLosses = []string{"ce", "l2", "emd2", "emd2-sum", "ce+emd2", "xe-emd1", "xe-emd2", "ce+emd2-given"}
 
-// knownDatasets are the dataset names training can load today.
-var knownDatasets = []string{"synthetic"}
+// knownDatasets are the dataset names the runner can load.
+var knownDatasets = []string{"synthetic", "mnist-rotation", "mnist-digits", "adience", "imageofgroups", "aadb", "imagenet"}
+
+// knownModels are the network names of the models package.
+var knownModels = []string{"mlp", "cnn", "face-alexnet"}
 
 // Validate checks every field; file names the source in the error.
 func (g *Grid) Validate(file string) error {
@@ -139,8 +190,8 @@ func (g *Grid) Validate(file string) error {
 		p := g.Profiles[name]
 		key := "profiles." + name
 		switch {
-		case p.Model.Name != "mlp":
-			return bad(key+".model.name", "unknown model %q (known: [mlp])", p.Model.Name)
+		case !slices.Contains(knownModels, p.Model.Name):
+			return bad(key+".model.name", "unknown model %q (known: %v)", p.Model.Name, knownModels)
 		case p.Epochs < 1:
 			return bad(key+".epochs", "must be at least 1, got %d", p.Epochs)
 		case p.BatchSize < 1:

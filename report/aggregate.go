@@ -1,147 +1,57 @@
-// Package report rebuilds the paper's tables from the results database:
-// it aggregates the final test metrics of the finished runs over folds and
-// seeds and writes them as markdown and CSV.
 package report
 
 import (
-	"context"
 	"fmt"
 	"math"
-	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/go-gota/gota/dataframe"
 	"github.com/go-gota/gota/series"
-
-	"github.com/replicate-emd/replicate/results"
 )
 
-// Source is what the report reads from the results database.
-type Source interface {
-	Experiments(ctx context.Context) ([]string, error)
-	Runs(ctx context.Context, f results.RunFilter) ([]results.Run, error)
-	FinalMetrics(ctx context.Context, experiment, split string) (map[string][]results.Metric, error)
-}
-
-// Metrics are the columns of every table, in order, with their headers.
-var Metrics = []struct{ Name, Header string }{
-	{"acc", "exact accuracy"},
-	{"acc1off", "1-off accuracy"},
-	{"mae", "MAE"},
-}
-
-// Cell is one aggregated metric: mean and sample standard deviation over
-// the N runs (folds × seeds) that recorded a finite value.
-type Cell struct {
+// stats is the mean, sample standard deviation (n − 1 denominator) and
+// count of the finite values of one group.
+type stats struct {
 	Mean, Std float64
 	N         int
 }
 
-// Row is one method (loss) of one experiment under one profile.
-type Row struct {
-	Profile string
-	Loss    string
-	Runs    int             // finished runs aggregated
-	Cells   map[string]Cell // metric name → cell; missing if no run has it
-}
+// groupKey joins the parts of a group key with a NUL byte, which no name
+// of the database contains (see aggregate).
+func groupKey(parts ...string) string { return strings.Join(parts, "\x00") }
 
-// Table is the result table of one experiment.
-type Table struct {
-	Experiment string
-	Rows       []Row // sorted by profile, then loss
-	Unfinished int   // runs not finished (running, failed, …), not aggregated
-}
-
-// Build aggregates every experiment in src.
-func Build(ctx context.Context, src Source) ([]Table, error) {
-	names, err := src.Experiments(ctx)
-	if err != nil {
-		return nil, err
+// aggregate computes stats of values per group key with a gota data frame
+// (one string column "key", one float column "value", GroupBy, then the
+// MEAN, STD and COUNT aggregations). It works around three traits of
+// gota v0.12:
+//
+//   - its Mean and StdDev propagate NaN (gota's NA): non-finite values are
+//     dropped before the frame is built, so each group counts the values
+//     it averages, and a group with none is absent;
+//   - GroupBy on several columns joins their printed values with "_",
+//     which merges distinct keys ("a_b"+"c" and "a"+"b_c"): the key is one
+//     column whose parts are joined by groupKey;
+//   - Aggregation returns the groups in map order: the result is a map,
+//     and callers iterate over their own sorted keys.
+//
+// A group with one value has Std NaN (one value has no spread).
+func aggregate(keys []string, values []float64) (map[string]stats, error) {
+	if len(keys) != len(values) {
+		panic("report: aggregate: keys and values lengths differ")
 	}
-	tables := make([]Table, 0, len(names))
-	for _, name := range names {
-		t, err := buildTable(ctx, src, name)
-		if err != nil {
-			return nil, fmt.Errorf("report %s: %w", name, err)
-		}
-		tables = append(tables, t)
-	}
-	return tables, nil
-}
-
-// group identifies one row: the runs of one loss under one profile.
-type group struct{ profile, loss string }
-
-func buildTable(ctx context.Context, src Source, experiment string) (Table, error) {
-	t := Table{Experiment: experiment}
-	runs, err := src.Runs(ctx, results.RunFilter{Experiment: experiment})
-	if err != nil {
-		return t, err
-	}
-	final, err := src.FinalMetrics(ctx, experiment, "test")
-	if err != nil {
-		return t, err
-	}
-	var groups []group
-	ids := map[group]int{}
-	runCount := map[group]int{}
-	var gid []int
-	var metric []string
-	var value []float64
-	for _, r := range runs {
-		if r.Status != results.StatusFinished {
-			t.Unfinished++
+	var ks []string
+	var vs []float64
+	for i, v := range values {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
 			continue
 		}
-		g := group{r.Profile, r.Loss}
-		id, ok := ids[g]
-		if !ok {
-			id = len(groups)
-			ids[g] = id
-			groups = append(groups, g)
-		}
-		runCount[g]++
-		for _, m := range final[r.Key] {
-			// gota's Mean and StdDev propagate NaN (its NA): keep only
-			// finite values, so each cell counts what it averages.
-			if math.IsNaN(m.Value) || math.IsInf(m.Value, 0) {
-				continue
-			}
-			gid, metric, value = append(gid, id), append(metric, m.Metric), append(value, m.Value)
-		}
+		ks, vs = append(ks, keys[i]), append(vs, v)
 	}
-	cells, err := aggregate(gid, metric, value)
-	if err != nil {
-		return t, err
-	}
-	for id, g := range groups {
-		t.Rows = append(t.Rows, Row{Profile: g.profile, Loss: g.loss, Runs: runCount[g], Cells: cells[id]})
-	}
-	sort.Slice(t.Rows, func(i, j int) bool {
-		a, b := t.Rows[i], t.Rows[j]
-		if a.Profile != b.Profile {
-			return a.Profile < b.Profile
-		}
-		return a.Loss < b.Loss
-	})
-	return t, nil
-}
-
-// aggregate computes mean, sample std and count of value per (gid,
-// metric) with a gota data frame. gota groups by the printed form of the
-// key columns joined by "_", which can merge distinct keys, so the group
-// key is one string column whose parts are separated by a NUL byte.
-func aggregate(gid []int, metric []string, value []float64) (map[int]map[string]Cell, error) {
-	out := map[int]map[string]Cell{}
-	if len(gid) == 0 {
+	out := map[string]stats{}
+	if len(ks) == 0 {
 		return out, nil
 	}
-	keys := make([]string, len(gid))
-	for i := range gid {
-		keys[i] = fmt.Sprintf("%d\x00%s", gid[i], metric[i])
-	}
-	df := dataframe.New(series.New(keys, series.String, "key"), series.New(value, series.Float, "value"))
+	df := dataframe.New(series.New(ks, series.String, "key"), series.New(vs, series.Float, "value"))
 	agg := df.GroupBy("key").Aggregation(
 		[]dataframe.AggregationType{dataframe.Aggregation_MEAN, dataframe.Aggregation_STD, dataframe.Aggregation_COUNT},
 		[]string{"value", "value", "value"})
@@ -150,19 +60,22 @@ func aggregate(gid []int, metric []string, value []float64) (map[int]map[string]
 	}
 	means, stds, counts := agg.Col("value_MEAN").Float(), agg.Col("value_STD").Float(), agg.Col("value_COUNT").Float()
 	for i, k := range agg.Col("key").Records() {
-		idPart, name, _ := strings.Cut(k, "\x00")
-		id, err := strconv.Atoi(idPart)
-		if err != nil {
-			return nil, fmt.Errorf("aggregate: bad group key %q", k)
+		s := stats{Mean: means[i], Std: stds[i], N: int(counts[i])}
+		if s.N < 2 {
+			s.Std = math.NaN()
 		}
-		c := Cell{Mean: means[i], Std: stds[i], N: int(counts[i])}
-		if c.N < 2 {
-			c.Std = math.NaN() // one value has no spread
-		}
-		if out[id] == nil {
-			out[id] = map[string]Cell{}
-		}
-		out[id][name] = c
+		out[k] = s
+	}
+	if len(out) != len(uniq(ks)) {
+		return nil, fmt.Errorf("aggregate: %d groups came back for %d keys", len(out), len(uniq(ks)))
 	}
 	return out, nil
+}
+
+func uniq(ks []string) map[string]bool {
+	m := make(map[string]bool, len(ks))
+	for _, k := range ks {
+		m[k] = true
+	}
+	return m
 }

@@ -10,7 +10,8 @@ import (
 
 // WriteFileAtomic writes the output of fill to path through a temporary
 // file in the same folder, synced and renamed, so that an interrupted
-// report never leaves a half-written file.
+// report never leaves a half-written file. The file is readable by all
+// (mode 0644), like one made by os.Create under the usual umask.
 func WriteFileAtomic(path string, fill func(io.Writer) error) error {
 	var buf bytes.Buffer
 	if err := fill(&buf); err != nil {
@@ -25,6 +26,10 @@ func WriteFileAtomic(path string, fill func(io.Writer) error) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	defer os.Remove(f.Name())
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
 	if _, err := f.Write(buf.Bytes()); err != nil {
 		f.Close()
 		return fmt.Errorf("write %s: %w", path, err)

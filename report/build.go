@@ -1,0 +1,497 @@
+package report
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/replicate-emd/replicate/metrics"
+	"github.com/replicate-emd/replicate/results"
+)
+
+// Source is what the report reads from the results database; *results.DB
+// implements it.
+type Source interface {
+	Experiments(ctx context.Context) ([]string, error)
+	Runs(ctx context.Context, f results.RunFilter) ([]results.Run, error)
+	FinalMetrics(ctx context.Context, experiment, split string) (map[string][]results.Metric, error)
+	EpochMetrics(ctx context.Context, experiment string, f results.MetricFilter) (map[string][]results.Metric, error)
+	ArtifactIndex(ctx context.Context, experiment, kind string) ([]results.ArtifactRef, error)
+	Artifact(ctx context.Context, key, name string) (results.Artifact, error)
+}
+
+// Options configures Build.
+type Options struct {
+	// Published are the numbers to compare with; nil means the embedded
+	// DefaultPublished.
+	Published *Published
+	// Level is the confidence level of the intervals; 0 means 0.95.
+	Level float64
+	// NoFigures skips reading curves and artifacts (no figures).
+	NoFigures bool
+}
+
+// DefaultLevel is the confidence level of the report's intervals.
+const DefaultLevel = 0.95
+
+// Split names of the metrics table.
+const (
+	splitTest = "test"
+	splitVal  = "val"
+)
+
+// Build reads every experiment of src and aggregates it: rows per profile
+// × loss × setting, the headline choice by the validation split, the
+// comparison with CE and with the published numbers, and the data of the
+// figures. The result depends only on the database's content.
+func Build(ctx context.Context, src Source, opt Options) (*Report, error) {
+	pub := opt.Published
+	if pub == nil {
+		var err error
+		if pub, err = DefaultPublished(); err != nil {
+			return nil, err
+		}
+	}
+	level := opt.Level
+	if level == 0 {
+		level = DefaultLevel
+	}
+	if !(level > 0 && level < 1) {
+		return nil, fmt.Errorf("report: confidence level %v outside (0, 1)", level)
+	}
+	names, err := src.Experiments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Published: pub, Level: level}
+	for _, name := range names {
+		e, err := buildExperiment(ctx, src, rep, name, opt)
+		if err != nil {
+			return nil, fmt.Errorf("report %s: %w", name, err)
+		}
+		rep.Experiments = append(rep.Experiments, e)
+	}
+	for _, t := range pub.Tables {
+		if !slices.Contains(names, t.Experiment) {
+			rep.Unrun = append(rep.Unrun, t)
+		}
+	}
+	nameFiles(rep)
+	return rep, nil
+}
+
+func buildExperiment(ctx context.Context, src Source, rep *Report, name string, opt Options) (*Experiment, error) {
+	e := &Experiment{Name: name, Table: rep.Published.Table(name)}
+	runs, err := src.Runs(ctx, results.RunFilter{Experiment: name})
+	if err != nil {
+		return nil, err
+	}
+	var finished []results.Run
+	unfinished := map[string]int{}
+	datasets := map[string]bool{}
+	for _, r := range runs {
+		rep.Runs++
+		datasets[r.Dataset] = true
+		if r.Status != results.StatusFinished {
+			unfinished[r.Status]++
+			continue
+		}
+		rep.Finished++
+		finished = append(finished, r)
+		if r.Finished.After(rep.Latest) {
+			rep.Latest = r.Finished.UTC()
+		}
+	}
+	for _, s := range sortedKeys(unfinished) {
+		e.Unfinished = append(e.Unfinished, StatusCount{s, unfinished[s]})
+	}
+	e.Dataset = strings.Join(sortedKeys(datasets), ", ")
+	if e.Table != nil {
+		e.Dataset, e.Task = e.Table.Dataset, e.Table.Task
+		e.References = referenceRows(e.Table)
+	}
+	if len(finished) == 0 {
+		e.Notes = append(e.Notes, "No finished run yet: nothing to aggregate.")
+		if n := unfinishedNote(e); n != "" {
+			e.Notes = append(e.Notes, n)
+		}
+		return e, nil
+	}
+
+	test, err := src.FinalMetrics(ctx, name, splitTest)
+	if err != nil {
+		return nil, err
+	}
+	val, err := src.FinalMetrics(ctx, name, splitVal)
+	if err != nil {
+		return nil, err
+	}
+	recorded := map[string]bool{}
+	for _, r := range finished {
+		for _, m := range test[r.Key] {
+			recorded[m.Metric] = true
+		}
+	}
+	if e.Task == "" {
+		e.Task, e.TaskInferred = inferTask(recorded), true
+	}
+	e.Columns, e.Missing = columns(e.Task, e.Table, recorded)
+
+	e.Rows, e.ShowSetting = groupRows(finished)
+	for _, r := range e.Rows {
+		if !slices.Contains(e.Profiles, r.Profile) {
+			e.Profiles = append(e.Profiles, r.Profile)
+		}
+	}
+	if err := fillCells(e, test, rep.Level); err != nil {
+		return nil, err
+	}
+	primary := e.Task.Primary()
+	if err := fillVal(e, val, primary); err != nil {
+		return nil, err
+	}
+	e.Choices = choose(e.Rows, primary)
+	for _, c := range e.Choices {
+		if c.Candidates > 1 {
+			e.MultiSetting = true
+		}
+		if c.Picked != nil {
+			e.Headline = append(e.Headline, c.Picked)
+		}
+	}
+	compareWithCE(e)
+	comparePublished(e)
+	e.Notes = append(e.Notes, experimentNotes(e)...)
+	if !opt.NoFigures {
+		if err := buildFigures(ctx, src, e); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// referenceRows are the published rows of methods this project does not
+// train.
+func referenceRows(t *PublishedTable) []*PublishedRow {
+	var out []*PublishedRow
+	for _, r := range t.Rows {
+		if r.Loss == "" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// columns returns the metric columns of a table: the task's columns that
+// some run recorded, those the task or the published table require even
+// if none did (listed in missing), then any other metric of the published
+// table.
+func columns(task Task, t *PublishedTable, recorded map[string]bool) (cols, missing []string) {
+	l := layouts[task]
+	required := slices.Clone(l.required)
+	if t != nil {
+		required = append(required, t.Metrics...)
+	}
+	for _, m := range l.columns {
+		if recorded[m] || slices.Contains(required, m) {
+			cols = append(cols, m)
+		}
+	}
+	for _, m := range required {
+		if !slices.Contains(cols, m) {
+			cols = append(cols, m)
+		}
+	}
+	for _, m := range cols {
+		if !recorded[m] {
+			missing = append(missing, m)
+		}
+	}
+	return cols, missing
+}
+
+// groupRows groups finished runs into rows by profile, loss and setting,
+// sorted by profile (paper first), loss (the paper's order), setting
+// label. showSetting reports whether any setting field varies.
+func groupRows(finished []results.Run) (rows []*Row, showSetting bool) {
+	byProfile := map[string][]setting{}
+	settingOf := make([]setting, len(finished))
+	for i, r := range finished {
+		settingOf[i] = parseSetting(r.Config)
+		byProfile[r.Profile] = append(byProfile[r.Profile], settingOf[i])
+	}
+	vary := map[string][]string{}
+	for p, ss := range byProfile {
+		vary[p] = varying(ss)
+		if len(vary[p]) > 0 {
+			showSetting = true
+		}
+	}
+	index := map[string]*Row{}
+	for i, r := range finished {
+		k := groupKey(r.Profile, r.Loss, settingOf[i].key)
+		row, ok := index[k]
+		if !ok {
+			row = &Row{Profile: r.Profile, Loss: r.Loss, Setting: settingOf[i].label(vary[r.Profile]), key: k, Cells: map[string]*Cell{}}
+			index[k] = row
+			rows = append(rows, row)
+		}
+		row.Runs++
+		row.runs = append(row.runs, r)
+	}
+	slices.SortFunc(rows, func(a, b *Row) int {
+		return cmp.Or(profileLess(a.Profile, b.Profile), lossLess(a.Loss, b.Loss),
+			strings.Compare(a.Setting, b.Setting), strings.Compare(a.key, b.key))
+	})
+	return rows, showSetting
+}
+
+// fillCells aggregates the final test metrics of each row: mean, std and
+// count with gota (aggregate), the t-interval with metrics.TInterval over
+// the same values in fold × seed order.
+func fillCells(e *Experiment, test map[string][]results.Metric, level float64) error {
+	var keys []string
+	var values []float64
+	for _, row := range e.Rows {
+		for _, c := range e.Columns {
+			row.Cells[c] = &Cell{Metric: c, values: map[unit]float64{}}
+		}
+		for _, r := range row.runs {
+			u := unit{r.Fold, r.Seed}
+			for _, m := range test[r.Key] {
+				c, ok := row.Cells[m.Metric]
+				if !ok || math.IsNaN(m.Value) || math.IsInf(m.Value, 0) {
+					continue
+				}
+				if _, dup := c.values[u]; dup {
+					// Only runs whose configuration is unreadable can collide:
+					// equal settings, fold and seed make equal keys.
+					e.Notes = appendOnce(e.Notes, fmt.Sprintf("Runs of %s/%s (%s) share fold %d and seed %d; only the first (by key) is aggregated.",
+						row.Profile, row.Loss, settingName(row), u.Fold, u.Seed))
+					continue
+				}
+				c.values[u] = m.Value
+				keys, values = append(keys, groupKey(row.key, m.Metric)), append(values, m.Value)
+			}
+		}
+	}
+	agg, err := aggregate(keys, values)
+	if err != nil {
+		return err
+	}
+	for _, row := range e.Rows {
+		for _, name := range e.Columns {
+			c := row.Cells[name]
+			s, ok := agg[groupKey(row.key, name)]
+			if !ok {
+				c.Mean, c.Std = math.NaN(), math.NaN()
+				c.Interval = metrics.Interval{Mean: math.NaN(), Std: math.NaN(), SE: math.NaN(), Lo: math.NaN(), Hi: math.NaN(), Level: level}
+				continue
+			}
+			c.Mean, c.Std, c.N = s.Mean, s.Std, s.N
+			c.Interval = metrics.TInterval(orderedValues(c.values), level)
+			if c.Interval.N != c.N || !agree(c.Interval.Mean, c.Mean) || (c.N > 1 && !agree(c.Interval.Std, c.Std)) {
+				return fmt.Errorf("%s/%s %s: gota gives mean %v std %v n %d, TInterval %v %v %d",
+					row.Profile, row.Loss, name, c.Mean, c.Std, c.N, c.Interval.Mean, c.Interval.Std, c.Interval.N)
+			}
+		}
+	}
+	return nil
+}
+
+// agree reports whether two summaries of the same values agree up to
+// rounding (gota and metrics sum in different orders).
+func agree(a, b float64) bool {
+	return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(a))
+}
+
+// orderedValues returns the values in fold × seed order.
+func orderedValues(m map[unit]float64) []float64 {
+	us := make([]unit, 0, len(m))
+	for u := range m {
+		us = append(us, u)
+	}
+	slices.SortFunc(us, unitLess)
+	out := make([]float64, len(us))
+	for i, u := range us {
+		out[i] = m[u]
+	}
+	return out
+}
+
+// fillVal aggregates the primary metric of the validation split at each
+// run's last epoch. A row none of whose runs recorded any validation
+// metric keeps Val nil.
+func fillVal(e *Experiment, val map[string][]results.Metric, primary string) error {
+	var keys []string
+	var values []float64
+	for _, row := range e.Rows {
+		for _, r := range row.runs {
+			ms, ok := val[r.Key]
+			if !ok {
+				continue
+			}
+			if row.Val == nil {
+				row.Val = &Cell{Metric: primary, Mean: math.NaN(), Std: math.NaN()}
+			}
+			for _, m := range ms {
+				if m.Metric == primary {
+					keys, values = append(keys, row.key), append(values, m.Value)
+				}
+			}
+		}
+	}
+	agg, err := aggregate(keys, values)
+	if err != nil {
+		return err
+	}
+	for _, row := range e.Rows {
+		if s, ok := agg[row.key]; ok && row.Val != nil {
+			row.Val.Mean, row.Val.Std, row.Val.N = s.Mean, s.Std, s.N
+		}
+	}
+	return nil
+}
+
+// compareWithCE runs the paired tests of every headline row against the
+// CE headline row of its profile, over the folds × seeds where both have
+// a finite value.
+func compareWithCE(e *Experiment) {
+	ce := map[string]*Row{}
+	for _, r := range e.Headline {
+		if r.Loss == ceLoss {
+			ce[r.Profile] = r
+		}
+	}
+	for _, r := range e.Headline {
+		base, ok := ce[r.Profile]
+		if !ok || r == base {
+			continue
+		}
+		for _, name := range e.Columns {
+			a, b := pairs(r.Cells[name].values, base.Cells[name].values)
+			r.Cells[name].VsCE = &Comparison{Against: base.Setting, Test: metrics.PairedTTest(a, b), Signed: metrics.Wilcoxon(a, b)}
+		}
+	}
+}
+
+// pairs returns the values of a and b on their common units, in fold ×
+// seed order.
+func pairs(a, b map[unit]float64) (xa, xb []float64) {
+	var us []unit
+	for u := range a {
+		if _, ok := b[u]; ok {
+			us = append(us, u)
+		}
+	}
+	slices.SortFunc(us, unitLess)
+	for _, u := range us {
+		xa, xb = append(xa, a[u]), append(xb, b[u])
+	}
+	return xa, xb
+}
+
+// comparePublished puts the published value, the difference and the
+// verdict into every headline cell.
+func comparePublished(e *Experiment) {
+	for _, r := range e.Headline {
+		prow := e.Table.Row(r.Loss)
+		for _, name := range e.Columns {
+			c := r.Cells[name]
+			c.PublishedRow = prow
+			c.DiffPublished = math.NaN()
+			if prow != nil {
+				if v, ok := prow.Values[name]; ok && v.Set {
+					c.Published = &v
+					c.DiffPublished = c.Mean - v.Value
+				}
+			}
+			c.Verdict = verdict(c, r.Profile, c.Published)
+		}
+	}
+}
+
+// experimentNotes lists what a reader must know about an experiment's
+// tables.
+func experimentNotes(e *Experiment) []string {
+	var notes []string
+	if e.TaskInferred {
+		notes = append(notes, fmt.Sprintf("The paper has no table for this experiment; its columns are those of a%s %s task, read off the recorded metrics.", article(string(e.Task)), e.Task))
+	}
+	for _, m := range e.Missing {
+		notes = append(notes, fmt.Sprintf("Metric %s (%s) was not recorded by any finished run: its column is empty.", m, header(m)))
+	}
+	for _, p := range e.Profiles {
+		if p != paperProfile {
+			notes = append(notes, fmt.Sprintf("Profile %s does not use the paper's settings: its numbers are never called a reproduction of a published number.", p))
+		}
+	}
+	var noVal []string
+	for _, c := range e.Choices {
+		if c.Candidates > 1 && c.Picked == nil {
+			noVal = append(noVal, c.Profile+"/"+c.Loss)
+		}
+	}
+	if len(noVal) > 0 {
+		notes = append(notes, fmt.Sprintf("No headline row for %s: see the all-settings table.", strings.Join(noVal, ", ")))
+	}
+	hasCE := map[string]bool{}
+	for _, r := range e.Headline {
+		if r.Loss == ceLoss {
+			hasCE[r.Profile] = true
+		}
+	}
+	for _, p := range e.Profiles {
+		if !hasCE[p] {
+			notes = append(notes, fmt.Sprintf("Profile %s has no CE headline row: no difference to CE is tested.", p))
+		}
+	}
+	if e.Table != nil {
+		var absent []string
+		for _, pr := range e.Table.Rows {
+			if pr.Loss == "" || pr.Status == StatusUnknown || slices.ContainsFunc(e.Headline, func(r *Row) bool { return r.Loss == pr.Loss }) {
+				continue
+			}
+			absent = append(absent, fmt.Sprintf("%s (loss %s)", pr.Method, pr.Loss))
+		}
+		if len(absent) > 0 {
+			notes = append(notes, "Published numbers with no headline row here to compare with: "+strings.Join(absent, ", ")+".")
+		}
+	}
+	if n := unfinishedNote(e); n != "" {
+		notes = append(notes, n)
+	}
+	return notes
+}
+
+// unfinishedNote says how many runs were left out and why; "" if none.
+func unfinishedNote(e *Experiment) string {
+	n := 0
+	var parts []string
+	for _, s := range e.Unfinished {
+		n += s.N
+		parts = append(parts, fmt.Sprintf("%d %s", s.N, s.Status))
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d run(s) not finished (%s) are not in the tables.", n, strings.Join(parts, ", "))
+}
+
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "n"
+	}
+	return ""
+}
+
+// appendOnce appends s unless notes already holds it.
+func appendOnce(notes []string, s string) []string {
+	if slices.Contains(notes, s) {
+		return notes
+	}
+	return append(notes, s)
+}

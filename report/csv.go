@@ -1,0 +1,103 @@
+package report
+
+import (
+	"encoding/csv"
+	"io"
+	"strconv"
+)
+
+// csvColumns are the columns of WriteCSV.
+var csvColumns = []string{
+	"experiment", "task", "profile", "loss", "setting", "runs", "headline", "metric", "n", "mean", "std",
+	"ci_level", "ci_lo", "ci_hi", "diff_ce", "p_ce", "p_wilcoxon_ce", "pairs_ce",
+	"val_metric", "val_mean", "val_n",
+	"published", "published_status", "published_source", "diff_published", "verdict",
+}
+
+// WriteCSV writes every row of every experiment (all settings) as one long
+// CSV, one line per experiment, profile, loss, setting and metric. The
+// comparison columns (CE, published, verdict) are filled on headline rows
+// only. Undefined numbers are empty fields; numbers have six decimals
+// (p-values six significant digits).
+func WriteCSV(w io.Writer, rep *Report) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(csvColumns); err != nil {
+		return err
+	}
+	for _, e := range rep.Experiments {
+		primary := e.Task.Primary()
+		for _, r := range e.Rows {
+			valMean, valN := "", ""
+			if r.Val != nil {
+				valMean, valN = formatCSV(r.Val.Mean), strconv.Itoa(r.Val.N)
+			}
+			for _, name := range e.Columns {
+				c := r.Cells[name]
+				rec := []string{e.Name, string(e.Task), r.Profile, r.Loss, r.Setting, strconv.Itoa(r.Runs),
+					strconv.FormatBool(r.Selected), name, strconv.Itoa(c.N), formatCSV(c.Mean), formatCSV(c.Std),
+					formatCSV(rep.Level), formatCSV(c.Interval.Lo), formatCSV(c.Interval.Hi)}
+				rec = append(rec, ceFields(c)...)
+				rec = append(rec, primary, valMean, valN)
+				rec = append(rec, publishedFields(rep, c)...)
+				rec = append(rec, string(c.Verdict))
+				if err := cw.Write(rec); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// ceFields are diff_ce, p_ce, p_wilcoxon_ce and pairs_ce.
+func ceFields(c *Cell) []string {
+	if c.VsCE == nil {
+		return []string{"", "", "", ""}
+	}
+	return []string{formatCSV(c.VsCE.Test.MeanDiff), formatCSVP(c.VsCE.Test.P), formatCSVP(c.VsCE.Signed.P), strconv.Itoa(c.VsCE.Test.N)}
+}
+
+// publishedFields are published, published_status, published_source and
+// diff_published.
+func publishedFields(rep *Report, c *Cell) []string {
+	switch {
+	case c.Published != nil:
+		return []string{formatCSV(c.Published.Value), string(c.PublishedRow.Status), c.PublishedRow.Source, formatCSV(c.DiffPublished)}
+	case c.PublishedRow != nil:
+		return []string{"", string(c.PublishedRow.Status), c.PublishedRow.Source, ""}
+	}
+	return []string{"", "", "", ""}
+}
+
+// WriteExperimentCSV writes the headline table of one experiment in the
+// paper's layout: one line per profile and loss, and for each metric m the
+// columns m_mean, m_std, m_n, m_ci_lo, m_ci_hi, m_diff_ce, m_p_ce,
+// m_published, m_diff_published and m_verdict.
+func WriteExperimentCSV(w io.Writer, rep *Report, e *Experiment) error {
+	cw := csv.NewWriter(w)
+	head := []string{"profile", "loss", "runs", "setting"}
+	for _, m := range e.Columns {
+		for _, f := range []string{"mean", "std", "n", "ci_lo", "ci_hi", "diff_ce", "p_ce", "published", "diff_published", "verdict"} {
+			head = append(head, m+"_"+f)
+		}
+	}
+	if err := cw.Write(head); err != nil {
+		return err
+	}
+	for _, r := range e.Headline {
+		rec := []string{r.Profile, r.Loss, strconv.Itoa(r.Runs), r.Setting}
+		for _, m := range e.Columns {
+			c := r.Cells[m]
+			ce := ceFields(c)
+			pub := publishedFields(rep, c)
+			rec = append(rec, formatCSV(c.Mean), formatCSV(c.Std), strconv.Itoa(c.N), formatCSV(c.Interval.Lo), formatCSV(c.Interval.Hi),
+				ce[0], ce[1], pub[0], pub[3], string(c.Verdict))
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
