@@ -10,21 +10,25 @@ import (
 // RunSpec is one fully specified run of a grid. Its JSON form is canonical
 // (fixed field order, no maps), so its hash is the same on any machine.
 type RunSpec struct {
-	Experiment  string    `json:"experiment"`
-	Profile     string    `json:"profile"`
-	Dataset     DataSpec  `json:"dataset"`
-	Folds       int       `json:"folds"`
-	Fold        int       `json:"fold"`
-	Loss        string    `json:"loss"`
-	Model       ModelSpec `json:"model"`
-	Epochs      int       `json:"epochs"`
-	BatchSize   int       `json:"batch_size"`
-	LR          float64   `json:"lr"`
-	Momentum    float64   `json:"momentum"`
-	WeightDecay float64   `json:"weight_decay"`
-	LRDecay     float64   `json:"lr_decay"`
-	ValFraction float64   `json:"val_fraction,omitempty"`
-	Seed        uint64    `json:"seed"`
+	Experiment  string      `json:"experiment"`
+	Profile     string      `json:"profile"`
+	Dataset     DataSpec    `json:"dataset"`
+	Folds       int         `json:"folds"`
+	Fold        int         `json:"fold"`               // the test fold
+	ValFold     *int        `json:"val_fold,omitempty"` // a fixed validation fold, if any
+	Loss        string      `json:"loss"`
+	LossOptions LossOptions `json:"loss_options"`
+	Model       ModelSpec   `json:"model"`
+	Epochs      int         `json:"epochs"`
+	BatchSize   int         `json:"batch_size"`
+	LR          float64     `json:"lr"`
+	Momentum    float64     `json:"momentum"`
+	WeightDecay float64     `json:"weight_decay"`
+	LRDecay     float64     `json:"lr_decay"`
+	ValFraction float64     `json:"val_fraction,omitempty"`
+	Augment     bool        `json:"augment,omitempty"`
+	Mirror      bool        `json:"mirror,omitempty"`
+	Seed        uint64      `json:"seed"`
 }
 
 // Canonical returns the canonical JSON of the spec.
@@ -60,14 +64,20 @@ func (g *Grid) Expand(profile string) ([]RunSpec, error) {
 		return nil, fmt.Errorf("experiment %s has no profile %q (profiles: %v)", g.Name, profile, g.ProfileNames())
 	}
 	var runs []RunSpec
+	data := g.Dataset.merge(p.Data)
 	for _, loss := range g.Losses {
-		for _, lr := range p.LearningRates {
+		lrs := p.LearningRates
+		if l, ok := p.LossLearningRates[loss]; ok {
+			lrs = l
+		}
+		for _, lr := range lrs {
 			for _, seed := range g.Seeds {
-				for fold := 0; fold < g.Folds; fold++ {
+				for _, fold := range g.testFolds() {
 					runs = append(runs, RunSpec{
-						Experiment: g.Name, Profile: profile, Dataset: g.Dataset, Folds: g.Folds,
-						Fold: fold, Loss: loss, Model: p.Model, Epochs: p.Epochs, BatchSize: p.BatchSize,
-						LR: lr, Momentum: p.Momentum, WeightDecay: p.WeightDecay, LRDecay: p.LRDecay, ValFraction: p.ValFraction, Seed: seed,
+						Experiment: g.Name, Profile: profile, Dataset: data, Folds: g.Folds, Fold: fold, ValFold: g.ValFold,
+						Loss: loss, LossOptions: p.Loss, Model: p.Model, Epochs: p.Epochs, BatchSize: p.BatchSize,
+						LR: lr, Momentum: p.Momentum, WeightDecay: p.WeightDecay, LRDecay: p.LRDecay,
+						ValFraction: p.ValFraction, Augment: p.Augment, Mirror: p.Mirror, Seed: seed,
 					})
 				}
 			}

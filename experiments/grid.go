@@ -8,19 +8,29 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sort"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/replicate-emd/replicate/losses"
 )
 
 // Grid is one experiment as declared in YAML: a dataset, the losses to
 // compare, the folds and seeds, and named profiles of training settings.
 type Grid struct {
-	Name           string             `yaml:"name"`
-	Description    string             `yaml:"description"`
-	Dataset        DataSpec           `yaml:"dataset"`
-	Folds          int                `yaml:"folds"`
+	Name        string   `yaml:"name"`
+	Description string   `yaml:"description"`
+	Dataset     DataSpec `yaml:"dataset"`
+	Folds       int      `yaml:"folds"`
+	// TestFolds lists the folds (splits) to test on, each a run; empty
+	// means every fold 0..Folds−1 (cross-validation).
+	TestFolds []int `yaml:"test_folds"`
+	// ValFold, when set, is a fixed validation split (e.g. AADB's official
+	// validation set); else each profile's val_fraction of the training
+	// folds is held out.
+	ValFold        *int               `yaml:"val_fold"`
 	Losses         []string           `yaml:"losses"`
 	Seeds          []uint64           `yaml:"seeds"`
 	DefaultProfile string             `yaml:"default_profile"`
@@ -69,7 +79,11 @@ func (d DataSpec) merge(o DataSpec) DataSpec {
 // ModelSpec names a network and its widths.
 type ModelSpec struct {
 	Name   string `yaml:"name" json:"name"`                         // mlp, cnn or face-alexnet
-	Hidden []int  `yaml:"hidden,omitempty" json:"hidden,omitempty"` // mlp: hidden widths
+	Hidden []int  `yaml:"hidden,omitempty" json:"hidden,omitempty"` // mlp: hidden widths; cnn: fully connected layers
+	Dtype  string `yaml:"dtype,omitempty" json:"dtype,omitempty"`   // float64 (default) or float32
+	// Channels are the widths of the cnn's 3×3 convolution blocks (each
+	// with ReLU and 2×2 max-pool); empty means 32, 64.
+	Channels []int `yaml:"channels,omitempty" json:"channels,omitempty"`
 }
 
 // LossOptions are the settings of the combined and learned losses.
@@ -151,10 +165,15 @@ func yamlMessage(err error) string {
 }
 
 // knownLosses are the loss names of the losses registry.
-var knownLosses = []string{"ce", "l2", "emd2", "emd2-sum", "ce+emd2", "xe-emd1", "xe-emd2", "ce+emd2-given"}
+var knownLosses = losses.Names()
 
 // knownDatasets are the dataset names the runner can load.
 var knownDatasets = []string{"synthetic", "mnist-rotation", "mnist-digits", "adience", "imageofgroups", "aadb", "imagenet"}
+
+// orderlessDatasets are the datasets whose classes have no order: the
+// ordinal losses (a regression on the class index, the closed-form EMD²)
+// do not apply to them.
+var orderlessDatasets = []string{"mnist-digits", "imagenet"}
 
 // knownModels are the network names of the models package.
 var knownModels = []string{"mlp", "cnn", "face-alexnet"}
@@ -178,9 +197,35 @@ func (g *Grid) Validate(file string) error {
 	case len(g.Profiles) == 0:
 		return bad("profiles", "empty: nothing to run")
 	}
+	for i, f := range g.TestFolds {
+		if f < 0 || f >= g.Folds {
+			return bad(fmt.Sprintf("test_folds[%d]", i), "fold %d outside [0, %d)", f, g.Folds)
+		}
+	}
+	if g.ValFold != nil && (*g.ValFold < 0 || *g.ValFold >= g.Folds || slices.Contains(g.testFolds(), *g.ValFold)) {
+		return bad("val_fold", "fold %d must lie in [0, %d) and not be a test fold", *g.ValFold, g.Folds)
+	}
+	if i, ok := duplicate(g.Losses); ok {
+		return bad(fmt.Sprintf("losses[%d]", i), "%q is listed twice", g.Losses[i])
+	}
+	if i, ok := duplicate(g.Seeds); ok {
+		return bad(fmt.Sprintf("seeds[%d]", i), "%d is listed twice", g.Seeds[i])
+	}
 	for i, l := range g.Losses {
-		if !slices.Contains(knownLosses, l) {
-			return bad(fmt.Sprintf("losses[%d]", i), "unknown loss %q (known: %v)", l, knownLosses)
+		key := fmt.Sprintf("losses[%d]", i)
+		spec, err := losses.Lookup(l)
+		if err != nil {
+			return bad(key, "unknown loss %q (known: %v)", l, knownLosses)
+		}
+		if slices.Contains(orderlessDatasets, g.Dataset.Name) && (spec.Head == losses.HeadScalar || spec.EMD == losses.EMDOrdered) {
+			return bad(key, "loss %q needs ordered classes; %s is orderless", l, g.Dataset.Name)
+		}
+		if spec.Distance == losses.DistanceGiven {
+			for _, name := range g.ProfileNames() {
+				if g.Profiles[name].Loss.GroundDistance == "" {
+					return bad("profiles."+name+".loss.ground_distance", "loss %q needs a ground-distance CSV file", l)
+				}
+			}
 		}
 	}
 	if _, ok := g.Profiles[g.DefaultProfile]; !ok {
@@ -192,6 +237,8 @@ func (g *Grid) Validate(file string) error {
 		switch {
 		case !slices.Contains(knownModels, p.Model.Name):
 			return bad(key+".model.name", "unknown model %q (known: %v)", p.Model.Name, knownModels)
+		case p.Model.Dtype != "" && p.Model.Dtype != "float32" && p.Model.Dtype != "float64":
+			return bad(key+".model.dtype", "unknown dtype %q (float32 or float64)", p.Model.Dtype)
 		case p.Epochs < 1:
 			return bad(key+".epochs", "must be at least 1, got %d", p.Epochs)
 		case p.BatchSize < 1:
@@ -207,10 +254,36 @@ func (g *Grid) Validate(file string) error {
 		case p.ValFraction < 0 || p.ValFraction >= 1:
 			return bad(key+".val_fraction", "must lie in [0, 1), got %v", p.ValFraction)
 		}
+		if i, ok := duplicate(p.LearningRates); ok {
+			return bad(fmt.Sprintf("%s.learning_rates[%d]", key, i), "%v is listed twice", p.LearningRates[i])
+		}
 		for i, lr := range p.LearningRates {
 			if !(lr > 0) {
 				return bad(fmt.Sprintf("%s.learning_rates[%d]", key, i), "must be positive, got %v", lr)
 			}
+		}
+		for _, loss := range slices.Sorted(maps.Keys(p.LossLearningRates)) {
+			lrs := p.LossLearningRates[loss]
+			k := key + ".loss_learning_rates." + loss
+			if !slices.Contains(g.Losses, loss) {
+				return bad(k, "loss %q is not in the grid's losses %v", loss, g.Losses)
+			}
+			if len(lrs) == 0 {
+				return bad(k, "empty: nothing to run")
+			}
+			for i, lr := range lrs {
+				if !(lr > 0) {
+					return bad(fmt.Sprintf("%s[%d]", k, i), "must be positive, got %v", lr)
+				}
+			}
+		}
+		switch o := p.Loss; {
+		case o.CEWeight < 0 || o.EMDWeight < 0:
+			return bad(key+".loss", "weights must not be negative, got ce %v, emd %v", o.CEWeight, o.EMDWeight)
+		case o.WarmupEpochs < 0 || (o.WarmupEpochs > 0 && !(o.WarmupLR > 0)):
+			return bad(key+".loss.warmup_lr", "a warm-up of %d epochs needs a positive learning rate, got %v", o.WarmupEpochs, o.WarmupLR)
+		case p.Data.Name != "":
+			return bad(key+".data.name", "a profile may not change the dataset")
 		}
 	}
 	return nil
@@ -224,4 +297,28 @@ func (g *Grid) ProfileNames() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// testFolds returns the folds tested on: TestFolds, or 0..Folds−1.
+func (g *Grid) testFolds() []int {
+	if len(g.TestFolds) > 0 {
+		return g.TestFolds
+	}
+	out := make([]int, g.Folds)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// duplicate returns the index of the first value that repeats an earlier one.
+func duplicate[T comparable](xs []T) (int, bool) {
+	seen := make(map[T]bool, len(xs))
+	for i, x := range xs {
+		if seen[x] {
+			return i, true
+		}
+		seen[x] = true
+	}
+	return 0, false
 }

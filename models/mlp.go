@@ -15,8 +15,12 @@ type MLP struct {
 	params []*tensor.Dense
 }
 
-// NewMLP returns an MLP with the given layer widths, initialised from seed.
+// NewMLP returns an MLP with the given layer widths and dtype (float32 or
+// float64), initialised from seed.
 func NewMLP(dt tensor.Dtype, inputs int, hidden []int, outputs int, seed uint64) (*MLP, error) {
+	if err := checkDtype(dt); err != nil {
+		return nil, err
+	}
 	if inputs < 1 || outputs < 1 {
 		return nil, fmt.Errorf("models: mlp wants positive input and output widths, got %d and %d", inputs, outputs)
 	}

@@ -1,13 +1,7 @@
-// Package models builds the gorgonia networks of the project. A network's
-// weights live in tensors owned by the network, so that the same weights can
-// be bound into several graphs (a training graph and an evaluation graph of
-// another batch size) and updated in place by the optimiser.
 package models
 
 import (
 	"fmt"
-	"math"
-	"math/rand/v2"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -32,32 +26,23 @@ type Built struct {
 	Weights  G.Nodes // one node per Params tensor, same order
 }
 
-// glorotUniform fills a fan-in × fan-out weight tensor from U(−a, a) with
-// a = sqrt(6 / (fanIn + fanOut)) (Glorot & Bengio 2010), from rng.
-func glorotUniform(rng *rand.Rand, dt tensor.Dtype, fanIn, fanOut int, shape ...int) *tensor.Dense {
-	a := math.Sqrt(6 / float64(fanIn+fanOut))
-	n := 1
-	for _, s := range shape {
-		n *= s
-	}
-	switch dt {
-	case tensor.Float32:
-		d := make([]float32, n)
-		for i := range d {
-			d[i] = float32((2*rng.Float64() - 1) * a)
-		}
-		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(d))
-	default:
-		d := make([]float64, n)
-		for i := range d {
-			d[i] = (2*rng.Float64() - 1) * a
-		}
-		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(d))
-	}
+// EvalBuilder is a Network whose evaluation graph differs from its training
+// graph (it has dropout). Build gives the training form; BuildEval the
+// evaluation form, with the same weights.
+type EvalBuilder interface {
+	Network
+	BuildEval(g *G.ExprGraph, x *G.Node) (*Built, error)
 }
 
-func zeros(dt tensor.Dtype, shape ...int) *tensor.Dense {
-	return tensor.New(tensor.Of(dt), tensor.WithShape(shape...))
+// BuildEval adds the evaluation form of net to g: net.BuildEval when net is
+// an EvalBuilder, net.Build otherwise (a network without dropout is the same
+// in both). Training loops build their training graph with net.Build and
+// their forward-only graphs with BuildEval.
+func BuildEval(net Network, g *G.ExprGraph, x *G.Node) (*Built, error) {
+	if e, ok := net.(EvalBuilder); ok {
+		return e.BuildEval(g, x)
+	}
+	return net.Build(g, x)
 }
 
 func wrap(op string, err error) error {

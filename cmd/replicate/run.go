@@ -97,7 +97,8 @@ func runExperiments(ctx context.Context, g *globalOptions, o *runOptions, names 
 	if err != nil {
 		return err
 	}
-	loader := runner.NewDataLoader(runner.DataOptions{Root: g.dataRoot})
+	loader := runner.NewDataLoader(runner.DataOptions{Root: g.dataRoot, MNISTDir: g.mnistDir,
+		CacheDir: filepath.Join(filepath.Dir(g.db), "cache")})
 	specs, err = presentOnly(g, loader, specs, skipMissing)
 	if err != nil {
 		return err

@@ -1,0 +1,42 @@
+//go:build openblas
+
+package models
+
+// Building with -tags openblas makes every gorgonia graph of the program
+// multiply its matrices with OpenBLAS, through gonum's cgo binding
+// gonum.org/v1/netlib/blas/netlib. It needs cgo and the OpenBLAS headers
+// and library; on Debian or Ubuntu:
+//
+//	apt-get install -y libopenblas-dev
+//
+// The package parallelises its own matrix products across goroutines
+// (kernels.go), so init limits OpenBLAS to one thread: a threaded OpenBLAS
+// leaves its workers spinning between calls, on the cores the Go code
+// needs (measured: 30–60% more CPU time per training step of the small CNN
+// on 2 cores). Gorgonia's own products (G.Mul: the MLP) then run on one
+// thread too; set REPLICATE_OPENBLAS_THREADS to choose another count.
+
+/*
+#cgo LDFLAGS: -lopenblas
+void openblas_set_num_threads(int);
+*/
+import "C"
+
+import (
+	"os"
+	"strconv"
+
+	"gonum.org/v1/netlib/blas/netlib"
+	G "gorgonia.org/gorgonia"
+)
+
+const blasName = "openblas"
+
+func init() {
+	threads := 1
+	if n, err := strconv.Atoi(os.Getenv("REPLICATE_OPENBLAS_THREADS")); err == nil && n > 0 {
+		threads = n
+	}
+	C.openblas_set_num_threads(C.int(threads))
+	G.Use(netlib.Implementation{})
+}

@@ -1,0 +1,75 @@
+// Package models builds the gorgonia networks of the project: an MLP, a
+// configurable CNN (by default the small two-block CNN of DESIGN.md) and the
+// face AlexNet of Levi & Hassner named in PAPER.md §3. Each exposes its
+// logits and its penultimate features (post-ReLU, non-negative).
+//
+// # Weights outlive graphs
+//
+// A network owns its weights (Params, in a fixed order). Build and
+// BuildEval bind those tensors — not copies — into a graph, so one network
+// can have a training graph at batch B and a forward-only evaluation graph
+// at another batch size, and an optimiser that updates Params in place
+// updates every graph. A training loop does, once per run:
+//
+//	net, err := models.NewCNN(models.CNNOptions{Dtype: tensor.Float32,
+//		Channels: 1, Height: 28, Width: 28, Outputs: 8, Seed: seed})
+//
+//	g := G.NewGraph() // training graph: dropout active
+//	x := G.NewTensor(g, dt, 4, G.WithShape(B, 1, 28, 28), G.WithValue(xs)) // or B×784
+//	built, err := net.Build(g, x)
+//	loss := …(built.Logits, targets)
+//	_, err = G.Grad(loss, built.Weights...)
+//	vm := G.NewTapeMachine(g, G.BindDualValues(built.Weights...))
+//
+//	ge := G.NewGraph() // evaluation graph: no dropout
+//	xe := G.NewTensor(ge, dt, 4, G.WithShape(E, 1, 28, 28), G.WithValue(xes))
+//	eval, err := models.BuildEval(net, ge, xe)
+//	var feats G.Value
+//	G.Read(eval.Features, &feats) // see "Reading values" below
+//	evm := G.NewTapeMachine(ge)
+//
+// and then per step: fill xs in place, vm.RunAll(), read the gradients of
+// built.Weights, update Params, zero the gradients, vm.Reset(). Nothing is
+// rebuilt per step. The tape machine adds into bound gradients on every
+// run, so they must be zeroed after each step. A graph's machine must not
+// run while the optimiser writes the weights, and one machine must not run
+// on two goroutines at once (the fused ops keep per-graph scratch).
+//
+// # Dtypes, initialisation, determinism
+//
+// Networks are float64 (the default) or float32; the input must have the
+// network's dtype. Weights are drawn from a PCG generator seeded by the
+// network's seed (init.go: He-uniform convolutions, Glorot-uniform fully
+// connected layers, zero biases); float32 weights are the float64 draws
+// rounded. Dropout masks come from a second seeded stream. Runs repeat bit
+// for bit on the same machine and GOMAXPROCS; the fused kernels sum the
+// filter gradient in per-goroutine partial sums, so another GOMAXPROCS can
+// change the last bits.
+//
+// # Kernels and BLAS
+//
+// A CNN computes its convolution blocks either with the Fused kernels (the
+// default: one gorgonia op per block — convolution, bias, ReLU, max-pool —
+// with a hand-written gradient, fused_conv.go) or with the Native kernels
+// (gorgonia's Conv2d, BroadcastAdd, Rectify and MaxPool2D composed). Both
+// give the same values and gradients; Fused is several times faster and
+// allocates a third as much. Matrix products use the BLAS gorgonia uses:
+// gonum's pure-Go BLAS by default, OpenBLAS when built with -tags openblas
+// (blas_openblas.go). BLAS reports which.
+//
+// # Verification
+//
+// ops_test.go checks every gorgonia op the networks use (Conv2d, MaxPool2D,
+// Rectify, Mul, BroadcastAdd, Reshape, the LRN pieces) and the fused block
+// against plain-Go references (reference_test.go), values and gradients,
+// to 1e-9 in float64; gradcheck_test.go checks the gradient of whole tiny
+// networks with a cross-entropy head against central finite differences
+// on every weight.
+//
+// # Reading values
+//
+// After RunAll, Value() of an intermediate node may hold what a later
+// instruction wrote into the same register (TestGorgonia_IntermediateValues).
+// Read features, logits or probabilities with G.Read, which copies the
+// value when it is computed, or make them the last node of the graph.
+package models

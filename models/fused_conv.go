@@ -1,0 +1,485 @@
+package models
+
+import (
+	"fmt"
+	"hash"
+	"runtime"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// The fused convolution block: one gorgonia op computes
+//
+//	z[n,o,i,j] = b[o] + Σ_{c,u,v} w[o,c,u,v] · x[n, c, i·S+u−Pad, j·S+v−Pad]
+//	y = ReLU(z)                      (or y = z without the ReLU)
+//	y ← max-pool(y)                  (when the block pools)
+//
+// as one patch-matrix product Z_n = W·col_n per sample (W: O×(C·K·K),
+// col_n: (C·K·K)×(OH·OW)) followed by one pass over Z_n that adds the bias,
+// applies the ReLU and pools, writing the NCHW output. Pooling after a ReLU
+// equals the ReLU of the pooled pre-activations, so the pass pools Z and
+// remembers where each window's maximum was. The block works sample by
+// sample (see kernels.go). Its gradient is four small ops; three share the
+// gradient of the pre-activations, dz (B×O×OH×OW):
+//
+//	dz = dy routed to each window's maximum, ⊙ [y > 0]
+//	dW = Σ_n dz_n · col_nᵀ  (the patch matrices recomputed from x)
+//	db = Σ dz over samples and positions
+//	dx_n = col2im(Wᵀ · dz_n)
+//
+// gorgonia's own Conv2d does the same product but then transposes the
+// result (a strided copy through its iterator), adds the bias with a
+// broadcast that materialises a repeated copy, applies the ReLU as a
+// comparison plus a product and pools in a further op: several full passes
+// over the largest tensors of the network, forward and backward, each into
+// a freshly allocated tensor.
+
+// poolGeom is the max-pool of a fused block: window K, stride S; Ceil
+// rounds the pooled size up (Caffe) and clips the last window at the
+// border, otherwise windows never cross it. K == 0: no pooling.
+type poolGeom struct {
+	K, S   int
+	Ceil   bool
+	PH, PW int
+}
+
+// poolSize returns the pooled length of n for window k, stride s.
+func poolSize(n, k, s int, ceil bool) int {
+	if ceil {
+		return (n-k+s-1)/s + 1
+	}
+	return (n-k)/s + 1
+}
+
+// convOp is the fused convolution block.
+type convOp struct {
+	id     uint64
+	g      convGeom
+	pool   poolGeom
+	relu   bool
+	inGrad bool    // differentiate with respect to x (false for the first layer)
+	work   []any   // per worker: *scratch[T]
+	arg    []int32 // pooled blocks: per output, offset of the maximum in its OH×OW plane
+}
+
+// scratch is one worker's buffers, reused from run to run.
+type scratch[T float] struct {
+	col []T // patch matrix of one sample, rows×p
+	z   []T // pre-activations of one sample, O×p
+	dw  []T // partial filter gradient, O×rows
+}
+
+// workspace returns the per-worker scratch of op, one per possible worker.
+func workspace[T float](op *convOp) []*scratch[T] {
+	n := runtime.GOMAXPROCS(0)
+	out := make([]*scratch[T], n)
+	for i := range out {
+		if i < len(op.work) {
+			out[i], _ = op.work[i].(*scratch[T])
+		}
+		if out[i] == nil {
+			out[i] = &scratch[T]{}
+		}
+	}
+	op.work = op.work[:0]
+	for _, s := range out {
+		op.work = append(op.work, s)
+	}
+	return out
+}
+
+// grow returns *b resized to n, reallocated only when it is too small.
+func grow[T float](b *[]T, n int) []T {
+	if cap(*b) < n {
+		*b = make([]T, n)
+	}
+	*b = (*b)[:n]
+	return *b
+}
+
+// blockOptions configures fusedBlock.
+type blockOptions struct {
+	pad, stride int
+	pool        poolGeom // pool.K == 0: none
+	relu        bool
+	inGrad      bool // gradient with respect to x (false for a layer reading the data)
+}
+
+// fusedBlock adds the fused block of o to the graph of x. x is B×C×H×W, w
+// O×C×K×K, b of length O.
+func fusedBlock(x, w, b *G.Node, o blockOptions) (*G.Node, error) {
+	xs, ws := x.Shape(), w.Shape()
+	if xs.Dims() != 4 || ws.Dims() != 4 || ws[1] != xs[1] || ws[2] != ws[3] {
+		return nil, fmt.Errorf("fused conv: input %v and filters %v do not fit", xs, ws)
+	}
+	if b.Shape().TotalSize() != ws[0] {
+		return nil, fmt.Errorf("fused conv: %d biases for %d filters", b.Shape().TotalSize(), ws[0])
+	}
+	op := &convOp{
+		id:   opIDs.Add(1),
+		g:    newConvGeom(xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], o.pad, o.stride),
+		pool: o.pool, relu: o.relu, inGrad: o.inGrad,
+	}
+	if op.g.OH < 1 || op.g.OW < 1 {
+		return nil, fmt.Errorf("fused conv: %d×%d filters do not fit input %v with padding %d", ws[2], ws[3], xs, o.pad)
+	}
+	if p := &op.pool; p.K > 0 {
+		if p.S < 1 || op.g.OH < p.K || op.g.OW < p.K {
+			return nil, fmt.Errorf("fused conv: %d/%d pool does not fit a %d×%d map", p.K, p.S, op.g.OH, op.g.OW)
+		}
+		p.PH, p.PW = poolSize(op.g.OH, p.K, p.S, p.Ceil), poolSize(op.g.OW, p.K, p.S, p.Ceil)
+	}
+	return G.ApplyOp(op, x, w, b)
+}
+
+// tensorType is the gorgonia type of a d-dimensional tensor of the type
+// variable a.
+func tensorType(d int) G.TensorType {
+	return G.TensorType{Dims: d, Of: hm.TypeVariable('a')}
+}
+
+// outShape is the shape of the block's output.
+func (op *convOp) outShape() tensor.Shape {
+	if op.pool.K > 0 {
+		return tensor.Shape{op.g.B, op.g.O, op.pool.PH, op.pool.PW}
+	}
+	return tensor.Shape{op.g.B, op.g.O, op.g.OH, op.g.OW}
+}
+
+func (op *convOp) Arity() int { return 3 }
+func (op *convOp) Type() hm.Type {
+	return hm.NewFnType(tensorType(4), tensorType(4), tensorType(1), tensorType(4))
+}
+func (op *convOp) InferShape(...G.DimSizer) (tensor.Shape, error) { return op.outShape(), nil }
+func (op *convOp) ReturnsPtr() bool                               { return false }
+func (op *convOp) CallsExtern() bool                              { return false }
+func (op *convOp) OverwritesInput() int                           { return -1 }
+func (op *convOp) WriteHash(h hash.Hash)                          { fmt.Fprintf(h, "%v", op) }
+func (op *convOp) Hashcode() uint32                               { return hashOf(op) }
+func (op *convOp) String() string {
+	return fmt.Sprintf("FusedConv{%dx%d/%d pad %d relu %t pool %d/%d ceil %t}#%d",
+		op.g.K, op.g.K, op.g.S, op.g.Pad, op.relu, op.pool.K, op.pool.S, op.pool.Ceil, op.id)
+}
+
+func (op *convOp) Do(in ...G.Value) (G.Value, error) {
+	x, w, b, err := dense3(in)
+	if err != nil {
+		return nil, err
+	}
+	y := tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(op.outShape()...))
+	switch xd := x.Data().(type) {
+	case []float32:
+		convForward(op, xd, w.Data().([]float32), b.Data().([]float32), y.Data().([]float32))
+	case []float64:
+		convForward(op, xd, w.Data().([]float64), b.Data().([]float64), y.Data().([]float64))
+	default:
+		return nil, fmt.Errorf("%v: unsupported data %T", op, xd)
+	}
+	return y, nil
+}
+
+func convForward[T float](op *convOp, x, w, b, y []T) {
+	g := op.g
+	if op.pool.K > 0 && len(op.arg) != len(y) {
+		op.arg = make([]int32, len(y))
+	}
+	ws := workspace[T](op)
+	parallelFor(g.B, g.O*g.rows*g.p, func(wk, lo, hi int) {
+		s := ws[wk]
+		col, z := grow(&s.col, g.rows*g.p), grow(&s.z, g.O*g.p)
+		for n := lo; n < hi; n++ {
+			im2col(g, x[n*g.C*g.H*g.W:][:g.C*g.H*g.W], col)
+			gemm(false, false, g.O, g.p, g.rows, 1, w, g.rows, col, g.p, 0, z, g.p)
+			for o := 0; o < g.O; o++ {
+				plane := z[o*g.p:][:g.p]
+				if op.pool.K > 0 {
+					pp := op.pool.PH * op.pool.PW
+					at := (n*g.O + o) * pp
+					poolPlane(op, plane, b[o], y[at:][:pp], op.arg[at:][:pp])
+					continue
+				}
+				dst := y[(n*g.O+o)*g.p:][:g.p]
+				for i, v := range plane {
+					dst[i] = act(op.relu, v+b[o])
+				}
+			}
+		}
+	})
+}
+
+// act is the ReLU when relu is set, the identity otherwise.
+func act[T float](relu bool, v T) T {
+	if relu {
+		return max(v, 0)
+	}
+	return v
+}
+
+// poolPlane max-pools one OH×OW plane of pre-activations (without the bias
+// bo), writing act(max + bo) and the offset of the first maximum.
+func poolPlane[T float](op *convOp, plane []T, bo T, out []T, arg []int32) {
+	g, p := op.g, op.pool
+	if p.K == 2 && p.S == 2 && !p.Ceil {
+		for i := 0; i < p.PH; i++ {
+			r0 := plane[2*i*g.OW:][:2*p.PW]
+			r1 := plane[(2*i+1)*g.OW:][:2*p.PW]
+			o, a := out[i*p.PW:][:p.PW], arg[i*p.PW:][:p.PW]
+			base := int32(2 * i * g.OW)
+			for j := range o {
+				// the first maximum in row-major order wins ties
+				best, m := base+int32(2*j), r0[2*j]
+				if v := r0[2*j+1]; v > m {
+					best, m = base+int32(2*j+1), v
+				}
+				if v := r1[2*j]; v > m {
+					best, m = base+int32(g.OW+2*j), v
+				}
+				if v := r1[2*j+1]; v > m {
+					best, m = base+int32(g.OW+2*j+1), v
+				}
+				o[j], a[j] = act(op.relu, m+bo), best
+			}
+		}
+		return
+	}
+	for i := 0; i < p.PH; i++ {
+		r0, r1 := i*p.S, min(i*p.S+p.K, g.OH)
+		for j := 0; j < p.PW; j++ {
+			c0, c1 := j*p.S, min(j*p.S+p.K, g.OW)
+			best := r0*g.OW + c0
+			m := plane[best]
+			for r := r0; r < r1; r++ {
+				for c := c0; c < c1; c++ {
+					if v := plane[r*g.OW+c]; v > m {
+						m, best = v, r*g.OW+c
+					}
+				}
+			}
+			out[i*p.PW+j] = act(op.relu, m+bo)
+			arg[i*p.PW+j] = int32(best)
+		}
+	}
+}
+
+func (op *convOp) DiffWRT(int) []bool { return []bool{op.inGrad, true, true} }
+
+func (op *convOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+	dz, err := G.ApplyOp(convGradOp{fwd: op, what: gradZ, dz: new(reused)}, out, grad)
+	if err != nil {
+		return nil, err
+	}
+	dw, err := G.ApplyOp(convGradOp{fwd: op, what: gradW}, in[0], dz)
+	if err != nil {
+		return nil, err
+	}
+	db, err := G.ApplyOp(convGradOp{fwd: op, what: gradB}, out, grad)
+	if err != nil {
+		return nil, err
+	}
+	var dx *G.Node
+	if op.inGrad {
+		if dx, err = G.ApplyOp(convGradOp{fwd: op, what: gradX}, in[1], dz); err != nil {
+			return nil, err
+		}
+	}
+	return G.Nodes{dx, dw, db}, nil
+}
+
+// convGrad says which piece of the block's gradient an op computes.
+type convGrad int
+
+const (
+	gradZ convGrad = iota // (y, dy) → dz, B×O×OH×OW
+	gradW                 // (x, dz) → dW, O×C×K×K
+	gradB                 // (y, dy) → db, O
+	gradX                 // (w, dz) → dx, B×C×H×W
+)
+
+// convGradOp is one piece of the gradient of a convOp.
+type convGradOp struct {
+	fwd  *convOp
+	what convGrad
+	dz   *reused // gradZ: its output tensor, kept from run to run
+}
+
+// reused holds a tensor that an op returns on every run.
+type reused struct{ t *tensor.Dense }
+
+func (op convGradOp) Arity() int { return 2 }
+
+func (op convGradOp) Type() hm.Type {
+	switch op.what {
+	case gradB:
+		return hm.NewFnType(tensorType(4), tensorType(4), tensorType(1))
+	}
+	return hm.NewFnType(tensorType(4), tensorType(4), tensorType(4))
+}
+
+func (op convGradOp) shape() tensor.Shape {
+	g := op.fwd.g
+	switch op.what {
+	case gradZ:
+		return tensor.Shape{g.B, g.O, g.OH, g.OW}
+	case gradW:
+		return tensor.Shape{g.O, g.C, g.K, g.K}
+	case gradB:
+		return tensor.Shape{g.O}
+	}
+	return tensor.Shape{g.B, g.C, g.H, g.W}
+}
+
+func (op convGradOp) InferShape(...G.DimSizer) (tensor.Shape, error) { return op.shape(), nil }
+func (op convGradOp) ReturnsPtr() bool                               { return false }
+func (op convGradOp) CallsExtern() bool                              { return false }
+func (op convGradOp) OverwritesInput() int                           { return -1 }
+func (op convGradOp) WriteHash(h hash.Hash)                          { fmt.Fprintf(h, "%v", op) }
+func (op convGradOp) Hashcode() uint32                               { return hashOf(op) }
+func (op convGradOp) String() string {
+	return fmt.Sprintf("FusedConvGrad%c#%d", "ZWBX"[op.what], op.fwd.id)
+}
+
+func (op convGradOp) Do(in ...G.Value) (G.Value, error) {
+	if len(in) != op.Arity() {
+		return nil, fmt.Errorf("%v: %d inputs, want %d", op, len(in), op.Arity())
+	}
+	ts := make([]*tensor.Dense, len(in))
+	for i, v := range in {
+		t, ok := v.(*tensor.Dense)
+		if !ok {
+			return nil, fmt.Errorf("%v: input %d is %T, want a dense tensor", op, i, v)
+		}
+		ts[i] = t
+	}
+	var out *tensor.Dense
+	if op.what == gradZ {
+		// dz is read only by this block's gradW and gradX ops, within the
+		// run; it is dead afterwards, so one tensor serves every run (the
+		// largest tensor of the backward pass, not reallocated and zeroed
+		// per step).
+		if op.dz.t == nil || op.dz.t.Dtype() != ts[0].Dtype() {
+			op.dz.t = tensor.New(tensor.Of(ts[0].Dtype()), tensor.WithShape(op.shape()...))
+		}
+		out = op.dz.t
+	} else {
+		out = tensor.New(tensor.Of(ts[0].Dtype()), tensor.WithShape(op.shape()...))
+	}
+	switch out.Dtype() {
+	case tensor.Float32:
+		return out, convBackward[float32](op, ts, out)
+	case tensor.Float64:
+		return out, convBackward[float64](op, ts, out)
+	}
+	return nil, fmt.Errorf("%v: unsupported dtype %v", op, out.Dtype())
+}
+
+func convBackward[T float](op convGradOp, in []*tensor.Dense, out *tensor.Dense) error {
+	f, g := op.fwd, op.fwd.g
+	res := out.Data().([]T)
+	a, b := in[0].Data().([]T), in[1].Data().([]T)
+	switch op.what {
+	case gradZ: // a = y, b = dy
+		parallelFor(g.B, g.O*g.p, func(_, lo, hi int) {
+			for n := lo; n < hi; n++ {
+				for o := 0; o < g.O; o++ {
+					gradPlane(f, a, b, res[(n*g.O+o)*g.p:][:g.p], n, o)
+				}
+			}
+		})
+	case gradB: // a = y, b = dy
+		per := len(a) / (g.B * g.O) // outputs per plane
+		clear(res)
+		for n := 0; n < g.B; n++ {
+			for o := range res {
+				at := (n*g.O + o) * per
+				for i, d := range b[at:][:per] {
+					if !f.relu || a[at+i] > 0 {
+						res[o] += d
+					}
+				}
+			}
+		}
+	case gradW: // a = x, b = dz
+		filterGrad(f, a, b, res)
+	case gradX: // a = w, b = dz
+		ws := workspace[T](f)
+		parallelFor(g.B, g.O*g.rows*g.p, func(wk, lo, hi int) {
+			dcol := grow(&ws[wk].col, g.rows*g.p)
+			for n := lo; n < hi; n++ {
+				gemm(true, false, g.rows, g.p, g.O, 1, a, g.rows, b[n*g.O*g.p:][:g.O*g.p], g.p, 0, dcol, g.p)
+				col2im(g, dcol, res[n*g.C*g.H*g.W:][:g.C*g.H*g.W])
+			}
+		})
+	}
+	return nil
+}
+
+// filterGrad sets dw = Σ_n dz_n · col_nᵀ, recomputing each sample's patch
+// matrix from x; each worker sums its samples into its own buffer, and the
+// buffers are added in worker order.
+func filterGrad[T float](f *convOp, x, dz, dw []T) {
+	g := f.g
+	ws := workspace[T](f)
+	parallelFor(g.B, g.O*g.rows*g.p, func(wk, lo, hi int) {
+		s := ws[wk]
+		col := grow(&s.col, g.rows*g.p)
+		acc := dw
+		if wk > 0 {
+			acc = grow(&s.dw, g.O*g.rows)
+		}
+		for n := lo; n < hi; n++ {
+			im2col(g, x[n*g.C*g.H*g.W:][:g.C*g.H*g.W], col)
+			beta := T(1)
+			if n == lo {
+				beta = 0
+			}
+			gemm(false, true, g.O, g.rows, g.p, 1, dz[n*g.O*g.p:][:g.O*g.p], g.p, col, g.p, beta, acc, g.rows)
+		}
+	})
+	for wk := 1; wk < workers(g.B, g.O*g.rows*g.p); wk++ {
+		for i, v := range ws[wk].dw {
+			dw[i] += v
+		}
+	}
+}
+
+// gradPlane writes the gradient of the pre-activation plane (n, o) into
+// dst: the output gradient through the pooling (to each window's maximum)
+// and the ReLU (where the output is positive).
+func gradPlane[T float](f *convOp, y, dy, dst []T, n, o int) {
+	g := f.g
+	if f.pool.K == 0 {
+		at := (n*g.O + o) * g.p
+		for i, d := range dy[at:][:g.p] {
+			if f.relu && y[at+i] <= 0 {
+				d = 0
+			}
+			dst[i] = d
+		}
+		return
+	}
+	clear(dst)
+	pp := f.pool.PH * f.pool.PW
+	at := (n*g.O + o) * pp
+	for i, a := range f.arg[at:][:pp] {
+		if !f.relu || y[at+i] > 0 {
+			dst[a] += dy[at+i]
+		}
+	}
+}
+
+// dense3 unpacks three dense tensors.
+func dense3(in []G.Value) (a, b, c *tensor.Dense, err error) {
+	if len(in) != 3 {
+		return nil, nil, nil, fmt.Errorf("models: want 3 inputs, got %d", len(in))
+	}
+	var ok [3]bool
+	a, ok[0] = in[0].(*tensor.Dense)
+	b, ok[1] = in[1].(*tensor.Dense)
+	c, ok[2] = in[2].(*tensor.Dense)
+	if !ok[0] || !ok[1] || !ok[2] {
+		return nil, nil, nil, fmt.Errorf("models: want dense tensors, got %T, %T, %T", in[0], in[1], in[2])
+	}
+	return a, b, c, nil
+}
