@@ -97,8 +97,13 @@ func (t *textReporter) Epoch(spec experiments.RunSpec, m train.EpochMetrics) {
 	if m.Split != "test" || t.bars != nil {
 		return
 	}
-	t.printf("  epoch %d/%d  test acc %.4f  1-off %.4f  mae %.4f\n",
-		m.Epoch+1, spec.Epochs, m.Values["acc"], m.Values["acc1off"], m.Values["mae"])
+	line := fmt.Sprintf("  epoch %d/%d  test", m.Epoch+1, spec.Epochs)
+	for _, k := range []struct{ name, label string }{{"acc", "acc"}, {"acc1off", "1-off"}, {"mae", "mae"}, {"spearman", "ρ"}, {"top5", "top-5"}} {
+		if v, ok := m.Values[k.name]; ok {
+			line += fmt.Sprintf("  %s %.4f", k.label, v)
+		}
+	}
+	t.printf("%s\n", line)
 }
 
 func (t *textReporter) Warn(spec experiments.RunSpec, msg string) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"text/tabwriter"
 
@@ -27,7 +28,7 @@ type runOptions struct {
 func addRunFlags(fs *pflag.FlagSet, o *runOptions) {
 	fs.StringSliceVar(&o.losses, "loss", nil, "run only these losses (comma-separated, e.g. ce,emd2)")
 	fs.IntSliceVar(&o.folds, "fold", nil, "run only these folds (comma-separated, 0-based)")
-	fs.IntVarP(&o.jobs, "jobs", "j", 1, "train this many runs at once")
+	fs.IntVarP(&o.jobs, "jobs", "j", runtime.NumCPU(), "train this many runs at once (default: the number of CPUs)")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "print the runs that would train, and train nothing")
 	fs.StringVar(&o.shard, "shard", "", "run only shard `i/N` of the runs (0 ≤ i < N), for several machines")
 }
