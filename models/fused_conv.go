@@ -3,6 +3,7 @@ package models
 import (
 	"fmt"
 	"hash"
+	"math"
 	"runtime"
 
 	"github.com/chewxy/hm"
@@ -61,6 +62,7 @@ type convOp struct {
 	relu   bool
 	inGrad bool    // differentiate with respect to x (false for the first layer)
 	work   []any   // per worker: *scratch[T]
+	y      reused  // the output, reused run after run
 	arg    []int32 // pooled blocks: per output, offset of the maximum in its OH×OW plane
 }
 
@@ -168,7 +170,7 @@ func (op *convOp) Do(in ...G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	y := tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(op.outShape()...))
+	y := op.y.get(x.Dtype(), op.outShape())
 	switch xd := x.Data().(type) {
 	case []float32:
 		convForward(op, xd, w.Data().([]float32), b.Data().([]float32), y.Data().([]float32))
@@ -209,6 +211,82 @@ func convForward[T float](op *convOp, x, w, b, y []T) {
 	})
 }
 
+// pool2x2f32 is poolPlane for 2×2 windows with stride 2 (floor mode) in
+// float32; pool2x2f64 is the same in float64. The first maximum in
+// row-major order wins ties. The comparisons are made on order-preserving
+// integer keys, which compile to conditional moves: on real activations
+// they are coin flips that branches would mispredict.
+func pool2x2f32(plane []float32, bo float32, out []float32, arg []int32, ow, ph, pw int, relu bool) {
+	for i := 0; i < ph; i++ {
+		r0 := plane[2*i*ow:][:2*pw]
+		r1 := plane[(2*i+1)*ow:][:2*pw]
+		o, a := out[i*pw:][:pw], arg[i*pw:][:pw]
+		base, down := int32(2*i*ow), int32(ow)
+		for j := range o {
+			best, at := key32(r0[2*j]), base+int32(2*j)
+			if k := key32(r0[2*j+1]); k > best {
+				best, at = k, base+int32(2*j+1)
+			}
+			if k := key32(r1[2*j]); k > best {
+				best, at = k, base+down+int32(2*j)
+			}
+			if k := key32(r1[2*j+1]); k > best {
+				best, at = k, base+down+int32(2*j+1)
+			}
+			v := unkey32(best) + bo
+			if relu {
+				v = max(v, 0)
+			}
+			o[j], a[j] = v, at
+		}
+	}
+}
+
+func pool2x2f64(plane []float64, bo float64, out []float64, arg []int32, ow, ph, pw int, relu bool) {
+	for i := 0; i < ph; i++ {
+		r0 := plane[2*i*ow:][:2*pw]
+		r1 := plane[(2*i+1)*ow:][:2*pw]
+		o, a := out[i*pw:][:pw], arg[i*pw:][:pw]
+		base, down := int32(2*i*ow), int32(ow)
+		for j := range o {
+			best, at := key64(r0[2*j]), base+int32(2*j)
+			if k := key64(r0[2*j+1]); k > best {
+				best, at = k, base+int32(2*j+1)
+			}
+			if k := key64(r1[2*j]); k > best {
+				best, at = k, base+down+int32(2*j)
+			}
+			if k := key64(r1[2*j+1]); k > best {
+				best, at = k, base+down+int32(2*j+1)
+			}
+			v := unkey64(best) + bo
+			if relu {
+				v = max(v, 0)
+			}
+			o[j], a[j] = v, at
+		}
+	}
+}
+
+// key32 maps a float32 to an int32 in the same order (−0 and +0 to the
+// same key; NaNs above +Inf); unkey32 inverts it. key64 and unkey64 are the
+// same for float64.
+func key32(v float32) int32 {
+	b := int32(math.Float32bits(v + 0)) // v + 0 turns −0 into +0
+	return b ^ (b >> 31 & 0x7fffffff)
+}
+
+func unkey32(k int32) float32 { return math.Float32frombits(uint32(k ^ (k >> 31 & 0x7fffffff))) }
+
+func key64(v float64) int64 {
+	b := int64(math.Float64bits(v + 0))
+	return b ^ (b >> 63 & 0x7fffffffffffffff)
+}
+
+func unkey64(k int64) float64 {
+	return math.Float64frombits(uint64(k ^ (k >> 63 & 0x7fffffffffffffff)))
+}
+
 // act is the ReLU when relu is set, the identity otherwise.
 func act[T float](relu bool, v T) T {
 	if relu {
@@ -222,25 +300,11 @@ func act[T float](relu bool, v T) T {
 func poolPlane[T float](op *convOp, plane []T, bo T, out []T, arg []int32) {
 	g, p := op.g, op.pool
 	if p.K == 2 && p.S == 2 && !p.Ceil {
-		for i := 0; i < p.PH; i++ {
-			r0 := plane[2*i*g.OW:][:2*p.PW]
-			r1 := plane[(2*i+1)*g.OW:][:2*p.PW]
-			o, a := out[i*p.PW:][:p.PW], arg[i*p.PW:][:p.PW]
-			base := int32(2 * i * g.OW)
-			for j := range o {
-				// the first maximum in row-major order wins ties
-				best, m := base+int32(2*j), r0[2*j]
-				if v := r0[2*j+1]; v > m {
-					best, m = base+int32(2*j+1), v
-				}
-				if v := r1[2*j]; v > m {
-					best, m = base+int32(g.OW+2*j), v
-				}
-				if v := r1[2*j+1]; v > m {
-					best, m = base+int32(g.OW+2*j+1), v
-				}
-				o[j], a[j] = act(op.relu, m+bo), best
-			}
+		switch pl := any(plane).(type) {
+		case []float32:
+			pool2x2f32(pl, float32(bo), any(out).([]float32), arg, g.OW, p.PH, p.PW, op.relu)
+		case []float64:
+			pool2x2f64(pl, float64(bo), any(out).([]float64), arg, g.OW, p.PH, p.PW, op.relu)
 		}
 		return
 	}
@@ -266,7 +330,7 @@ func poolPlane[T float](op *convOp, plane []T, bo T, out []T, arg []int32) {
 func (op *convOp) DiffWRT(int) []bool { return []bool{op.inGrad, true, true} }
 
 func (op *convOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
-	dz, err := G.ApplyOp(convGradOp{fwd: op, what: gradZ, dz: new(reused)}, out, grad)
+	dz, err := G.ApplyOp(convGradOp{fwd: op, what: gradZ, buf: new(reused)}, out, grad)
 	if err != nil {
 		return nil, err
 	}
@@ -280,7 +344,7 @@ func (op *convOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 	}
 	var dx *G.Node
 	if op.inGrad {
-		if dx, err = G.ApplyOp(convGradOp{fwd: op, what: gradX}, in[1], dz); err != nil {
+		if dx, err = G.ApplyOp(convGradOp{fwd: op, what: gradX, buf: new(reused)}, in[1], dz); err != nil {
 			return nil, err
 		}
 	}
@@ -301,11 +365,26 @@ const (
 type convGradOp struct {
 	fwd  *convOp
 	what convGrad
-	dz   *reused // gradZ: its output tensor, kept from run to run
+	buf  *reused // gradZ, gradX: the output tensor, reused run after run
 }
 
-// reused holds a tensor that an op returns on every run.
+// reused is the output tensor of an op, allocated on the first run and
+// returned again on every later run instead of a fresh (zeroed) tensor.
+// This is safe under gorgonia's tape machine: a value is only read within
+// the run that computed it (later instructions may write into a dead
+// value's memory, which the next run overwrites anyway), and the CPU
+// "free" instruction does not recycle tensors. What it changes for callers:
+// a Value() kept from an earlier run changes with the next run (copy it,
+// or use G.Read, which copies).
 type reused struct{ t *tensor.Dense }
+
+// get returns the reused tensor of dtype dt and shape s.
+func (r *reused) get(dt tensor.Dtype, s tensor.Shape) *tensor.Dense {
+	if r.t == nil || r.t.Dtype() != dt || !r.t.Shape().Eq(s) {
+		r.t = tensor.New(tensor.Of(dt), tensor.WithShape(s.Clone()...))
+	}
+	return r.t
+}
 
 func (op convGradOp) Arity() int { return 2 }
 
@@ -353,15 +432,8 @@ func (op convGradOp) Do(in ...G.Value) (G.Value, error) {
 		ts[i] = t
 	}
 	var out *tensor.Dense
-	if op.what == gradZ {
-		// dz is read only by this block's gradW and gradX ops, within the
-		// run; it is dead afterwards, so one tensor serves every run (the
-		// largest tensor of the backward pass, not reallocated and zeroed
-		// per step).
-		if op.dz.t == nil || op.dz.t.Dtype() != ts[0].Dtype() {
-			op.dz.t = tensor.New(tensor.Of(ts[0].Dtype()), tensor.WithShape(op.shape()...))
-		}
-		out = op.dz.t
+	if op.buf != nil {
+		out = op.buf.get(ts[0].Dtype(), op.shape())
 	} else {
 		out = tensor.New(tensor.Of(ts[0].Dtype()), tensor.WithShape(op.shape()...))
 	}
@@ -389,17 +461,20 @@ func convBackward[T float](op convGradOp, in []*tensor.Dense, out *tensor.Dense)
 		})
 	case gradB: // a = y, b = dy
 		per := len(a) / (g.B * g.O) // outputs per plane
-		clear(res)
-		for n := 0; n < g.B; n++ {
-			for o := range res {
-				at := (n*g.O + o) * per
-				for i, d := range b[at:][:per] {
-					if !f.relu || a[at+i] > 0 {
-						res[o] += d
+		parallelFor(g.O, g.B*per, func(_, lo, hi int) {
+			for o := lo; o < hi; o++ {
+				var sum T
+				for n := 0; n < g.B; n++ {
+					at := (n*g.O + o) * per
+					for i, d := range b[at:][:per] {
+						if !f.relu || a[at+i] > 0 {
+							sum += d
+						}
 					}
 				}
+				res[o] = sum
 			}
-		}
+		})
 	case gradW: // a = x, b = dz
 		filterGrad(f, a, b, res)
 	case gradX: // a = w, b = dz

@@ -45,9 +45,39 @@ func newConvGeom(b, c, h, w, o, k, pad, s int) convGeom {
 //
 //	col[(c·K+u)·K+v][i·OW + j] = x[c, i·S+u−Pad, j·S+v−Pad]  (0 outside)
 func im2col[T float](g convGeom, x, col []T) {
+	same := g.S == 1 && g.OH == g.H && g.OW == g.W
 	for r := 0; r < g.rows; r++ {
 		c, u, v := r/(g.K*g.K), r/g.K%g.K, r%g.K
+		if same {
+			shiftPlane(g, x[c*g.H*g.W:][:g.H*g.W], col[r*g.p:][:g.p], u-g.Pad, v-g.Pad)
+			continue
+		}
 		patchRows(g, x[c*g.H*g.W:][:g.H*g.W], col[r*g.p:][:g.p], u, v)
+	}
+}
+
+// shiftPlane is patchRows for a stride-1 convolution whose output has the
+// input's size ("same" padding): the row is the plane shifted by (du, dv),
+// out[i·W+j] = plane[(i+du)·W + j+dv], zero outside. It copies all the
+// rows at once and then zeroes the columns that wrapped around.
+func shiftPlane[T float](g convGeom, plane, out []T, du, dv int) {
+	w, h := g.W, g.H
+	i0, i1 := max(0, -du), min(h, h-du) // output rows that read inside the plane
+	if i1 <= i0 || dv <= -w || dv >= w {
+		clear(out)
+		return
+	}
+	clear(out[:i0*w])
+	clear(out[i1*w:])
+	lo, hi := i0*w+max(0, -dv), i1*w-max(0, dv)
+	copy(out[lo:hi], plane[lo+du*w+dv:hi+du*w+dv])
+	for i := i0; i < i1; i++ {
+		row := out[i*w:][:w]
+		if dv < 0 {
+			clear(row[:-dv])
+		} else if dv > 0 {
+			clear(row[w-dv:])
+		}
 	}
 }
 

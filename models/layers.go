@@ -37,9 +37,10 @@ func convLayer(x, w, b *G.Node, pad, stride int) (*G.Node, error) {
 
 // maxPool returns the k×k max-pool of x with the given stride and no
 // padding (floor mode: windows that would cross the border are dropped).
-// Only symmetric zero padding is used here: gorgonia v0.9.18's MaxPool2D
-// offsets the windows by the south/east padding when given four explicit
-// paddings (see ops_test.go).
+// Ceil mode would need explicit south/east padding, which gorgonia v0.9.18's
+// MaxPool2D applies on the north/west side instead
+// (TestGorgoniaMaxPool2D_AsymmetricPadding); the Fused kernels implement
+// ceil mode themselves.
 func maxPool(x *G.Node, k, stride int) (*G.Node, error) {
 	return G.MaxPool2D(x, tensor.Shape{k, k}, []int{0, 0}, []int{stride, stride})
 }

@@ -33,7 +33,9 @@ func TestImportRules(t *testing.T) {
 		{"github.com/spf13/cobra", func(p string) bool { return p == "cmd/replicate" }},
 		{"database/sql", func(p string) bool { return p == "results" }},
 		{"github.com/mattn/go-sqlite3", func(p string) bool { return p == "results" }},
-		{mod + "results", func(p string) bool { return p != "losses" && p != "metrics" && p != "models" && p != "datasets" && p != "train" }},
+		{mod + "results", func(p string) bool {
+			return p != "losses" && p != "metrics" && p != "models" && p != "datasets" && p != "train"
+		}},
 		{mod + "report", func(p string) bool { return p == "cmd/replicate" }},
 		{mod + "cmd/replicate", func(string) bool { return false }},
 	}
