@@ -75,23 +75,11 @@ func Kubernetes(o Options) ([]File, error) {
 		return nil, err
 	}
 	data := templateData(o)
-	var files []File
-	for _, t := range []struct {
-		name string
-		tmpl *template.Template
-		mode uint32
-	}{
+	return renderAll(data, []fileSpec{
 		{data.Name + "-shards.yaml", k8sShards, 0o644},
 		{data.Name + "-merge.yaml", k8sMerge, 0o644},
 		{"submit-k8s.sh", k8sSubmit, 0o755},
-	} {
-		f, err := render(t.name, t.tmpl, data, fileMode(t.mode))
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, f)
-	}
-	return files, nil
+	})
 }
 
 type tdata struct {

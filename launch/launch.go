@@ -85,12 +85,24 @@ func (o *Options) runArgs() string {
 	return args + fmt.Sprintf(" --jobs %d", o.Jobs)
 }
 
-func render(name string, tmpl *template.Template, data any, mode os.FileMode) (File, error) {
-	var b bytes.Buffer
-	if err := tmpl.Execute(&b, data); err != nil {
-		return File{}, fmt.Errorf("launch: %s: %w", name, err)
+// fileSpec is one file to render from a template.
+type fileSpec struct {
+	name string
+	tmpl *template.Template
+	mode os.FileMode
+}
+
+// renderAll executes each template with data.
+func renderAll(data any, specs []fileSpec) ([]File, error) {
+	files := make([]File, 0, len(specs))
+	for _, fs := range specs {
+		var b bytes.Buffer
+		if err := fs.tmpl.Execute(&b, data); err != nil {
+			return nil, fmt.Errorf("launch: %s: %w", fs.name, err)
+		}
+		files = append(files, File{Name: fs.name, Body: b.Bytes(), Mode: fs.mode})
 	}
-	return File{Name: name, Body: b.Bytes(), Mode: mode}, nil
+	return files, nil
 }
 
 // Write writes files into dir, creating it.

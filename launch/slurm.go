@@ -1,11 +1,6 @@
 package launch
 
-import (
-	"os"
-	"text/template"
-)
-
-func fileMode(m uint32) os.FileMode { return os.FileMode(m) }
+import "text/template"
 
 var slurmArray = template.Must(template.New("array").Parse(`#!/bin/bash
 # Shards of {{.O.Experiment}} as a Slurm job array: task i runs shard i/{{.O.Shards}}
@@ -60,21 +55,9 @@ func Slurm(o Options) ([]File, error) {
 		tdata
 		Last int
 	}{templateData(o), o.Shards - 1}
-	var files []File
-	for _, t := range []struct {
-		name string
-		tmpl *template.Template
-		mode uint32
-	}{
+	return renderAll(data, []fileSpec{
 		{data.Name + ".sbatch", slurmArray, 0o755},
 		{data.Name + "-merge.sbatch", slurmMerge, 0o755},
 		{"submit-slurm.sh", slurmSubmit, 0o755},
-	} {
-		f, err := render(t.name, t.tmpl, data, fileMode(t.mode))
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, f)
-	}
-	return files, nil
+	})
 }
