@@ -45,7 +45,7 @@ type trainGraph struct {
 	x, t, d *tensor.Dense
 	xn, tn  *G.Node
 	dn      *G.Node // nil without a distance
-	loss    *G.Node
+	loss    G.Value // the loss after a run (copied when computed; see buildEval)
 	weights G.Nodes
 	vm      G.VM
 }
@@ -67,11 +67,13 @@ func buildTrain(net models.Network, spec losses.Spec, dt tensor.Dtype, batch, di
 	if err != nil {
 		return nil, err
 	}
-	if tg.loss, err = spec.Node(built.Logits, tg.tn, tg.dn); err != nil {
+	loss, err := spec.Node(built.Logits, tg.tn, tg.dn)
+	if err != nil {
 		return nil, fmt.Errorf("train: loss %s: %w", spec.Name, err)
 	}
+	G.Read(loss, &tg.loss)
 	tg.weights = built.Weights
-	if _, err := G.Grad(tg.loss, tg.weights...); err != nil {
+	if _, err := G.Grad(loss, tg.weights...); err != nil {
 		return nil, fmt.Errorf("train: gradient of %s: %w", spec.Name, err)
 	}
 	tg.vm = G.NewTapeMachine(g, G.BindDualValues(tg.weights...))
@@ -81,11 +83,11 @@ func buildTrain(net models.Network, spec losses.Spec, dt tensor.Dtype, batch, di
 // evalGraph is the forward-only graph: the class probabilities (or the
 // scalar output of a regression head) and the penultimate features.
 type evalGraph struct {
-	x        *tensor.Dense
-	xn       *G.Node
-	out      *G.Node // B×C probabilities, or B×1 regression output
-	features *G.Node
-	vm       G.VM
+	x    *tensor.Dense
+	xn   *G.Node
+	out  G.Value // B×C probabilities, or B×1 regression output, after a run
+	feat G.Value // B×F penultimate features, after a run
+	vm   G.VM
 }
 
 func buildEval(net models.Network, spec losses.Spec, dt tensor.Dtype, batch, dim int) (*evalGraph, error) {
@@ -96,14 +98,18 @@ func buildEval(net models.Network, spec losses.Spec, dt tensor.Dtype, batch, dim
 	if err != nil {
 		return nil, err
 	}
-	eg.out, eg.features = built.Logits, built.Features
+	out := built.Logits
 	if spec.Head == losses.HeadLogits {
 		// gorgonia's own SoftMax shifts every row by a max that is not the
 		// row's own; losses.SoftmaxNode is row-wise stable.
-		if eg.out, err = losses.SoftmaxNode(built.Logits); err != nil {
+		if out, err = losses.SoftmaxNode(built.Logits); err != nil {
 			return nil, fmt.Errorf("train: softmax: %w", err)
 		}
 	}
+	// A node's Value() after a run may hold what a later instruction wrote
+	// into the same memory: G.Read copies each value when it is computed.
+	G.Read(out, &eg.out)
+	G.Read(built.Features, &eg.feat)
 	eg.vm = G.NewTapeMachine(g)
 	return eg, nil
 }

@@ -301,7 +301,7 @@ func (r *run) epoch(ctx context.Context, epoch int, progress func(Progress)) (fl
 		if err := r.runTrainStep(s); err != nil {
 			return 0, err
 		}
-		loss := float64s(r.tg.loss.Value(), r.outBuf[:0])[0]
+		loss := float64s(r.tg.loss, r.outBuf[:0])[0]
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
 			r.tg.vm.Reset()
 			return 0, &divergedError{epoch: epoch, batch: s, loss: loss}
@@ -462,7 +462,7 @@ func (r *run) forward(ctx context.Context, chunk []int, view datasets.View, with
 		return nil, nil, fmt.Errorf("evaluate: %w", err)
 	}
 	c := r.classes
-	out := float64s(r.eg.out.Value(), r.outBuf)
+	out := float64s(r.eg.out, r.outBuf)
 	r.outBuf = out
 	probs := make([]float64, len(chunk)*c)
 	if r.spec.Head == losses.HeadScalar {
@@ -474,7 +474,7 @@ func (r *run) forward(ctx context.Context, chunk []int, view datasets.View, with
 	}
 	var feats []float64
 	if withFeatures {
-		all := float64s(r.eg.features.Value(), r.featBuf)
+		all := float64s(r.eg.feat, r.featBuf)
 		r.featBuf = all
 		fw := len(all) / x.Shape()[0]
 		feats = append([]float64(nil), all[:len(chunk)*fw]...)
