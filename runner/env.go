@@ -10,13 +10,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/replicate-emd/replicate/models"
 	"github.com/replicate-emd/replicate/results"
 )
 
-// CurrentEnv describes this process: Go version, OS/arch, CPU model and the
-// git commit (with a dirty flag) of the build or of the working directory.
+// CurrentEnv describes this process: Go version, OS/arch, CPU model, the
+// BLAS gorgonia uses, and the git commit (with a dirty flag) of the build or
+// of the working directory.
 func CurrentEnv() results.Env {
-	env := results.Env{GoVersion: runtime.Version(), OSArch: runtime.GOOS + "/" + runtime.GOARCH, CPUModel: cpuModel()}
+	env := results.Env{GoVersion: runtime.Version(), OSArch: runtime.GOOS + "/" + runtime.GOARCH, CPUModel: cpuModel(), BLAS: models.BLAS()}
 	if info, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range info.Settings {
 			switch s.Key {
