@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -238,4 +239,45 @@ func TestShardsMerge(t *testing.T) {
 		}
 	}
 	sameMetrics(t, runMetrics(t, whole), runMetrics(t, filepath.Join(dir, "merged.db")))
+}
+
+// TestInterruptAndResume sends SIGINT to a replicate process in the middle
+// of a grid: it exits with status 130, the runs in flight are recorded as
+// interrupted, and a second start finishes the grid with the same results
+// as an uninterrupted run.
+func TestInterruptAndResume(t *testing.T) {
+	bin, grid := binary(t), writeGrid(t)
+	dir := t.TempDir()
+	ref, cut := filepath.Join(dir, "ref.db"), filepath.Join(dir, "cut.db")
+	if out, err := exec.Command(bin, "--experiment", grid, "--db", ref, "--jobs", "1").CombinedOutput(); err != nil {
+		t.Fatalf("uninterrupted run: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "--experiment", grid, "--db", cut, "--jobs", "1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for finishedCount(t, cut) < 1 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // into the next run
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != exitInterrupted {
+		t.Fatalf("interrupted process: %v, want exit status %d", err, exitInterrupted)
+	}
+	db, err := results.Open(context.Background(), cut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	interrupted, err := db.Runs(context.Background(), results.RunFilter{Status: results.StatusInterrupted})
+	db.Close()
+	if err != nil || len(interrupted) != 1 {
+		t.Errorf("%d interrupted runs (%v), want the one in flight", len(interrupted), err)
+	}
+	if out, err := exec.Command(bin, "--experiment", grid, "--db", cut).CombinedOutput(); err != nil {
+		t.Fatalf("resume: %v\n%s", err, out)
+	}
+	sameMetrics(t, runMetrics(t, ref), runMetrics(t, cut))
 }
