@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 )
@@ -32,26 +31,8 @@ func (d *DB) EpochMetrics(ctx context.Context, experiment string, f MetricFilter
 	q, args = appendIn(q, args, "m.split", f.Splits)
 	q, args = appendIn(q, args, "m.metric", f.Metrics)
 	q += ` ORDER BY m.run, m.epoch, m.split, m.metric`
-	rows, err := d.db.QueryContext(ctx, q, args...)
+	out, err := d.queryMetrics(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("epoch metrics of %s: %w", experiment, err)
-	}
-	defer rows.Close()
-	out := map[string][]Metric{}
-	for rows.Next() {
-		var key string
-		var m Metric
-		var v sql.NullFloat64
-		if err := rows.Scan(&key, &m.Epoch, &m.Split, &m.Metric, &v); err != nil {
-			return nil, fmt.Errorf("epoch metrics of %s: %w", experiment, err)
-		}
-		m.Value = math.NaN()
-		if v.Valid {
-			m.Value = v.Float64
-		}
-		out[key] = append(out[key], m)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("epoch metrics of %s: %w", experiment, err)
 	}
 	return out, nil

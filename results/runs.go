@@ -294,31 +294,18 @@ func scanRun(s scanner) (Run, error) {
 
 // Metrics returns every metric of run key, ordered by epoch, split, metric.
 func (d *DB) Metrics(ctx context.Context, key string) ([]Metric, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT epoch, split, metric, value FROM metrics WHERE run = ? ORDER BY epoch, split, metric`, key)
+	out, err := d.queryMetrics(ctx, `SELECT run, epoch, split, metric, value FROM metrics WHERE run = ?
+		ORDER BY epoch, split, metric`, key)
 	if err != nil {
 		return nil, fmt.Errorf("metrics of run %s: %w", key, err)
 	}
-	defer rows.Close()
-	var out []Metric
-	for rows.Next() {
-		var m Metric
-		var v sql.NullFloat64
-		if err := rows.Scan(&m.Epoch, &m.Split, &m.Metric, &v); err != nil {
-			return nil, fmt.Errorf("metrics of run %s: %w", key, err)
-		}
-		m.Value = math.NaN()
-		if v.Valid {
-			m.Value = v.Float64
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return out[key], nil
 }
 
 // FinalMetrics returns, for each finished run of the experiment, the
 // metrics of the given split at the run's last recorded epoch.
 func (d *DB) FinalMetrics(ctx context.Context, experiment, split string) (map[string][]Metric, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT m.run, m.epoch, m.metric, m.value FROM metrics m
+	out, err := d.queryMetrics(ctx, `SELECT m.run, m.epoch, m.split, m.metric, m.value FROM metrics m
 		JOIN runs r ON r.key = m.run
 		WHERE r.experiment = ? AND r.status = ? AND m.split = ?
 		  AND m.epoch = (SELECT MAX(epoch) FROM metrics WHERE run = m.run AND split = m.split)
@@ -326,16 +313,27 @@ func (d *DB) FinalMetrics(ctx context.Context, experiment, split string) (map[st
 	if err != nil {
 		return nil, fmt.Errorf("final metrics of %s: %w", experiment, err)
 	}
+	return out, nil
+}
+
+// queryMetrics runs a query whose rows are (run, epoch, split, metric,
+// value) and groups them by run key, in row order. A NULL value reads back
+// as NaN.
+func (d *DB) queryMetrics(ctx context.Context, q string, args ...any) (map[string][]Metric, error) {
+	rows, err := d.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
 	defer rows.Close()
 	out := map[string][]Metric{}
 	for rows.Next() {
 		var key string
 		var m Metric
 		var v sql.NullFloat64
-		if err := rows.Scan(&key, &m.Epoch, &m.Metric, &v); err != nil {
-			return nil, fmt.Errorf("final metrics of %s: %w", experiment, err)
+		if err := rows.Scan(&key, &m.Epoch, &m.Split, &m.Metric, &v); err != nil {
+			return nil, err
 		}
-		m.Split, m.Value = split, math.NaN()
+		m.Value = math.NaN()
 		if v.Valid {
 			m.Value = v.Float64
 		}
