@@ -1,9 +1,7 @@
 package datasets
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -68,8 +66,7 @@ func ScoreBin(score float64, k int) int {
 // number in [0, 1], an image listed twice) is a *ParseError; with lenient
 // set it is recorded in the returned issues and skipped.
 func ReadAADBScores(r io.Reader, file string, lenient bool, fn func(AADBRow) error) (issues []LineIssue, err error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), maxLine)
+	sc := newLineScanner(r)
 	seen := make(map[string]int)
 	line := 0
 	for sc.Scan() {
@@ -80,21 +77,17 @@ func ReadAADBScores(r io.Reader, file string, lenient bool, fn func(AADBRow) err
 		}
 		row, perr := parseAADBLine(f, file, line, seen)
 		if perr != nil {
-			if !lenient {
-				return nil, perr
+			if err := skipOrFail(&issues, perr, lenient); err != nil {
+				return nil, err
 			}
-			issues = append(issues, LineIssue{File: file, Line: line, Message: perr.Err.Error()})
 			continue
 		}
 		if err := fn(row); err != nil {
 			return issues, err
 		}
 	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return issues, parseErr(aadbName, file, line+1, "line longer than %d bytes", maxLine)
-		}
-		return issues, fmt.Errorf("%s: read %s: %w", aadbName, file, err)
+	if err := scanErr(aadbName, file, line, sc.Err()); err != nil {
+		return issues, err
 	}
 	return issues, nil
 }

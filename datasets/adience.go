@@ -1,7 +1,6 @@
 package datasets
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -136,8 +135,7 @@ const maxLine = 1 << 20
 // recorded in the returned issues and skipped. A wrong or missing header is
 // always an error.
 func ReadAdienceFold(r io.Reader, file string, lenient bool, fn func(AdienceRow) error) (issues []LineIssue, err error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), maxLine)
+	sc := newLineScanner(r)
 	line := 0
 	for sc.Scan() {
 		line++
@@ -155,21 +153,17 @@ func ReadAdienceFold(r io.Reader, file string, lenient bool, fn func(AdienceRow)
 		}
 		row, perr := parseAdienceLine(text, file, line)
 		if perr != nil {
-			if !lenient {
-				return nil, perr
+			if err := skipOrFail(&issues, perr, lenient); err != nil {
+				return nil, err
 			}
-			issues = append(issues, LineIssue{File: file, Line: line, Message: perr.Err.Error()})
 			continue
 		}
 		if err := fn(row); err != nil {
 			return issues, err
 		}
 	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return issues, parseErr(adienceName, file, line+1, "line longer than %d bytes", maxLine)
-		}
-		return issues, fmt.Errorf("%s: read %s: %w", adienceName, file, err)
+	if err := scanErr(adienceName, file, line, sc.Err()); err != nil {
+		return issues, err
 	}
 	if line == 0 {
 		return nil, parseErr(adienceName, file, 0, "empty file, want the header line %q", strings.Join(adienceHeader, "\t"))

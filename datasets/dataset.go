@@ -108,11 +108,7 @@ func (r *LoadReport) drop(reason string) {
 
 // addIssue records a skipped line from a *ParseError.
 func (r *LoadReport) addIssue(e *ParseError) {
-	msg := "malformed"
-	if e.Err != nil {
-		msg = e.Err.Error()
-	}
-	r.Malformed = append(r.Malformed, LineIssue{File: e.File, Line: e.Line, Message: msg})
+	r.Malformed = append(r.Malformed, e.issue())
 }
 
 // DroppedTotal returns the number of dropped rows over all reasons.

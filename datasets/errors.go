@@ -1,8 +1,10 @@
 package datasets
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -133,4 +135,43 @@ func (e *ImageError) Unwrap() []error {
 		return []error{e.Kind}
 	}
 	return []error{e.Kind, e.Err}
+}
+
+// issue is the LineIssue recorded when a lenient read skips e.
+func (e *ParseError) issue() LineIssue {
+	msg := "malformed"
+	if e.Err != nil {
+		msg = e.Err.Error()
+	}
+	return LineIssue{File: e.File, Line: e.Line, Message: msg}
+}
+
+// skipOrFail returns e in strict mode; in lenient mode it records e in
+// issues and returns nil, so that the caller skips the line.
+func skipOrFail(issues *[]LineIssue, e *ParseError, lenient bool) error {
+	if !lenient {
+		return e
+	}
+	*issues = append(*issues, e.issue())
+	return nil
+}
+
+// newLineScanner returns a scanner of r's lines that accepts lines up to
+// maxLine bytes.
+func newLineScanner(r io.Reader) *bufio.Scanner {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64*1024), maxLine)
+	return sc
+}
+
+// scanErr maps the error of a line scanner that stopped after line lines:
+// an over-long line is a *ParseError at the next line.
+func scanErr(dataset, file string, line int, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, bufio.ErrTooLong) {
+		return parseErr(dataset, file, line+1, "line longer than %d bytes", maxLine)
+	}
+	return fmt.Errorf("%s: read %s: %w", dataset, file, err)
 }

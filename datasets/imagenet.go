@@ -134,7 +134,7 @@ func ReadValSolution(r io.Reader, file string, lenient bool, fn func(ValSolution
 			perr := imagenetCSVErr(file, err)
 			var pe *ParseError
 			if lenient && errors.As(perr, &pe) {
-				issues = append(issues, LineIssue{File: file, Line: pe.Line, Message: pe.Err.Error()})
+				issues = append(issues, pe.issue())
 				continue
 			}
 			return nil, perr
@@ -142,10 +142,9 @@ func ReadValSolution(r io.Reader, file string, lenient bool, fn func(ValSolution
 		line, _ := cr.FieldPos(0)
 		row, perr := parseValSolution(rec, file, line)
 		if perr != nil {
-			if !lenient {
-				return nil, perr
+			if err := skipOrFail(&issues, perr, lenient); err != nil {
+				return nil, err
 			}
-			issues = append(issues, LineIssue{File: file, Line: line, Message: perr.Err.Error()})
 			continue
 		}
 		if err := fn(row); err != nil {

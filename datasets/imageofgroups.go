@@ -1,9 +1,7 @@
 package datasets
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -50,17 +48,10 @@ type IoGFace struct {
 // malformed line is a *ParseError; with lenient set it is recorded in the
 // returned issues and skipped (a bad image row also skips its faces).
 func ReadPersonData(r io.Reader, file string, lenient bool, fn func(IoGFace) error) (issues []LineIssue, err error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), maxLine)
+	sc := newLineScanner(r)
 	line := 0
 	image, imageLine, index := "", 0, 0
-	fail := func(e *ParseError) error {
-		if !lenient {
-			return e
-		}
-		issues = append(issues, LineIssue{File: e.File, Line: e.Line, Message: e.Err.Error()})
-		return nil
-	}
+	fail := func(e *ParseError) error { return skipOrFail(&issues, e, lenient) }
 	for sc.Scan() {
 		line++
 		text := strings.TrimPrefix(sc.Text(), "\ufeff")
@@ -104,11 +95,8 @@ func ReadPersonData(r io.Reader, file string, lenient bool, fn func(IoGFace) err
 			}
 		}
 	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return issues, parseErr(iogName, file, line+1, "line longer than %d bytes", maxLine)
-		}
-		return issues, fmt.Errorf("%s: read %s: %w", iogName, file, err)
+	if err := scanErr(iogName, file, line, sc.Err()); err != nil {
+		return issues, err
 	}
 	return issues, nil
 }
