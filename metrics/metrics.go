@@ -14,6 +14,7 @@ const (
 	errPred        = "metrics: prediction outside [0, classes)"
 	errK           = "metrics: k must be at least 1"
 	errLevel       = "metrics: confidence level outside (0, 1)"
+	errRatio       = "metrics: test/train ratio must be finite and non-negative"
 	errScores      = "metrics: scores need ordered classes"
 	errMerge       = "metrics: cannot merge summaries of different shapes"
 )
