@@ -14,11 +14,33 @@ var csvColumns = []string{
 	"published", "published_status", "published_source", "diff_published", "verdict",
 }
 
+// csvText makes a text field safe to open in a spreadsheet. Spreadsheets
+// read a cell that starts with =, +, -, @, a tab or a carriage return as a
+// formula, so a name taken from a grid file or the database (experiment,
+// profile, loss, setting, source) could run one. Such a field gets a
+// leading single quote, which makes it text (OWASP's advice against CSV
+// injection); a program reading the CSV sees the quote as part of the
+// field. encoding/csv then quotes the field where its own rules require
+// (a comma, a double quote, a line break). Only text goes through here:
+// numbers are written by formatCSV, formatCSVP and strconv, so a number
+// such as -0.5 stays a number.
+func csvText(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
+}
+
 // WriteCSV writes every row of every experiment (all settings) as one long
 // CSV, one line per experiment, profile, loss, setting and metric. The
 // comparison columns (CE, published, verdict) are filled on headline rows
 // only. Undefined numbers are empty fields; numbers have six decimals
-// (p-values six significant digits).
+// (p-values six significant digits). Text fields that a spreadsheet would
+// read as a formula start with a single quote (see csvText).
 func WriteCSV(w io.Writer, rep *Report) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(csvColumns); err != nil {
@@ -33,13 +55,13 @@ func WriteCSV(w io.Writer, rep *Report) error {
 			}
 			for _, name := range e.Columns {
 				c := r.Cells[name]
-				rec := []string{e.Name, string(e.Task), r.Profile, r.Loss, r.Setting, strconv.Itoa(r.Runs),
-					strconv.FormatBool(r.Selected), name, strconv.Itoa(c.N), formatCSV(c.Mean), formatCSV(c.Std),
+				rec := []string{csvText(e.Name), csvText(string(e.Task)), csvText(r.Profile), csvText(r.Loss), csvText(r.Setting),
+					strconv.Itoa(r.Runs), strconv.FormatBool(r.Selected), csvText(name), strconv.Itoa(c.N), formatCSV(c.Mean), formatCSV(c.Std),
 					formatCSV(rep.Level), formatCSV(c.Interval.Lo), formatCSV(c.Interval.Hi)}
 				rec = append(rec, ceFields(c)...)
-				rec = append(rec, primary, valMean, valN)
+				rec = append(rec, csvText(primary), valMean, valN)
 				rec = append(rec, publishedFields(rep, c)...)
-				rec = append(rec, string(c.Verdict))
+				rec = append(rec, csvText(string(c.Verdict)))
 				if err := cw.Write(rec); err != nil {
 					return err
 				}
@@ -63,9 +85,9 @@ func ceFields(c *Cell) []string {
 func publishedFields(rep *Report, c *Cell) []string {
 	switch {
 	case c.Published != nil:
-		return []string{formatCSV(c.Published.Value), string(c.PublishedRow.Status), c.PublishedRow.Source, formatCSV(c.DiffPublished)}
+		return []string{formatCSV(c.Published.Value), csvText(string(c.PublishedRow.Status)), csvText(c.PublishedRow.Source), formatCSV(c.DiffPublished)}
 	case c.PublishedRow != nil:
-		return []string{"", string(c.PublishedRow.Status), c.PublishedRow.Source, ""}
+		return []string{"", csvText(string(c.PublishedRow.Status)), csvText(c.PublishedRow.Source), ""}
 	}
 	return []string{"", "", "", ""}
 }
@@ -79,20 +101,20 @@ func WriteExperimentCSV(w io.Writer, rep *Report, e *Experiment) error {
 	head := []string{"profile", "loss", "runs", "setting"}
 	for _, m := range e.Columns {
 		for _, f := range []string{"mean", "std", "n", "ci_lo", "ci_hi", "diff_ce", "p_ce", "published", "diff_published", "verdict"} {
-			head = append(head, m+"_"+f)
+			head = append(head, csvText(m+"_"+f))
 		}
 	}
 	if err := cw.Write(head); err != nil {
 		return err
 	}
 	for _, r := range e.Headline {
-		rec := []string{r.Profile, r.Loss, strconv.Itoa(r.Runs), r.Setting}
+		rec := []string{csvText(r.Profile), csvText(r.Loss), strconv.Itoa(r.Runs), csvText(r.Setting)}
 		for _, m := range e.Columns {
 			c := r.Cells[m]
 			ce := ceFields(c)
 			pub := publishedFields(rep, c)
 			rec = append(rec, formatCSV(c.Mean), formatCSV(c.Std), strconv.Itoa(c.N), formatCSV(c.Interval.Lo), formatCSV(c.Interval.Hi),
-				ce[0], ce[1], pub[0], pub[3], string(c.Verdict))
+				ce[0], ce[1], pub[0], pub[3], csvText(string(c.Verdict)))
 		}
 		if err := cw.Write(rec); err != nil {
 			return err

@@ -49,6 +49,7 @@ func newFixture(t *testing.T) *fixture {
 // spec is one run of a fixture.
 type spec struct {
 	experiment, profile, loss string
+	dataset                   string // "" means synthetic
 	fold                      int
 	seed                      uint64
 	lr                        float64
@@ -71,7 +72,7 @@ func (s spec) config() string {
 		Epochs     int     `json:"epochs"`
 		LR         float64 `json:"lr"`
 		Seed       uint64  `json:"seed"`
-	}{s.experiment, s.profile, map[string]any{"name": "synthetic", "classes": 4}, 3, s.fold, s.loss,
+	}{s.experiment, s.profile, map[string]any{"name": s.dataset, "classes": 4}, 3, s.fold, s.loss,
 		map[string]any{"name": "mlp", "hidden": []int{8}}, 3, s.lr, s.seed})
 	return string(b)
 }
@@ -85,8 +86,11 @@ func (f *fixture) add(s spec) {
 	if s.seed == 0 {
 		s.seed = 1
 	}
+	if s.dataset == "" {
+		s.dataset = "synthetic"
+	}
 	key := fmt.Sprintf("%s-%s-%s-%g-%d-%d", s.experiment, s.profile, s.loss, s.lr, s.fold, s.seed)
-	r := results.Run{Key: key, Experiment: s.experiment, Dataset: "synthetic", Loss: s.loss, Fold: s.fold, Seed: s.seed,
+	r := results.Run{Key: key, Experiment: s.experiment, Dataset: s.dataset, Loss: s.loss, Fold: s.fold, Seed: s.seed,
 		Profile: s.profile, Config: s.config(), Owner: "test"}
 	if _, err := f.db.StartRun(ctx, r); err != nil {
 		f.t.Fatal(err)

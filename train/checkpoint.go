@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // checkpoint is the state of a run after a completed epoch: enough to go on
@@ -42,6 +43,11 @@ func fingerprint(cfg Config, fold int) string {
 	return fmt.Sprintf("%x", sha256.Sum256(b))
 }
 
+// tempSuffix is what saveCheckpoint's temporary files add to the
+// checkpoint's name: ".tmp" and the decimal digits os.CreateTemp puts for
+// the "*".
+const tempSuffix = ".tmp*"
+
 // saveCheckpoint writes c to path atomically: a temporary file in the same
 // folder, synced, then renamed over the old checkpoint.
 func saveCheckpoint(path string, c *checkpoint) error {
@@ -54,7 +60,7 @@ func saveCheckpoint(path string, c *checkpoint) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("checkpoint %s: %w", path, err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+tempSuffix)
 	if err != nil {
 		return fmt.Errorf("checkpoint %s: %w", path, err)
 	}
@@ -74,6 +80,62 @@ func saveCheckpoint(path string, c *checkpoint) error {
 		return fmt.Errorf("checkpoint %s: %w", path, err)
 	}
 	return nil
+}
+
+// removeStaleTemps removes the temporary files of saveCheckpoint for the
+// checkpoint at path that an earlier process left when it died between
+// creating one and renaming it (kill -9, an out-of-memory kill, a power
+// cut): the name of path followed by ".tmp" and digits, and nothing else.
+// Other runs' checkpoints and temporary files, and any other file of the
+// folder, are left alone; a missing folder is not an error.
+//
+// Deleting them is safe because a run is trained by one process at a time:
+// the caller of Run holds the run (the results database makes it the run's
+// owner), so no live process is writing this checkpoint, and the files
+// are left over from a dead one. A process that lost the run while still
+// alive (its heartbeat went stale and another took it over) may find its
+// temporary file gone and fail its write; the store refuses that process's
+// outcome anyway, since it no longer owns the run.
+func removeStaleTemps(path string) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	prefix := base + strings.TrimSuffix(tempSuffix, "*")
+	var errs []error
+	for _, e := range entries {
+		digits, ok := strings.CutPrefix(e.Name(), prefix)
+		if !ok || !allDigits(digits) || !e.Type().IsRegular() {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("checkpoint %s: remove stale temporary files: %w", path, err)
+	}
+	return nil
+}
+
+// allDigits reports whether s is one or more decimal digits.
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // errNoCheckpoint means there is nothing to resume from.

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -95,5 +96,119 @@ func TestRun_CheckpointAhead(t *testing.T) {
 	}
 	if !strings.Contains(warned, "only 0 epochs are recorded") {
 		t.Errorf("warning %q", warned)
+	}
+}
+
+// leftovers makes, beside the checkpoint ckpt, the temporary files a
+// process killed in saveCheckpoint leaves (one made as saveCheckpoint makes
+// them) and files that are not such leftovers. It returns both lists.
+func leftovers(t *testing.T, ckpt string) (stale, keep []string) {
+	t.Helper()
+	dir, base := filepath.Split(ckpt)
+	f, err := os.CreateTemp(dir, base+tempSuffix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("half a checkpoint")
+	f.Close()
+	stale = []string{f.Name(), ckpt + ".tmp1", ckpt + ".tmp4294967295"}
+	keep = []string{
+		filepath.Join(dir, "other.ckpt.tmp123"), // another run's
+		filepath.Join(dir, "x"+base+".tmp123"),  // another run whose name ends like ours
+		strings.TrimSuffix(ckpt, ".ckpt") + ".final.ckpt",
+		ckpt + ".tmp",       // no digits
+		ckpt + ".tmp12.bak", // more after the digits
+		ckpt + ".tmpx",
+		filepath.Join(dir, "notes.txt"),
+	}
+	for _, p := range append(stale[1:], keep...) {
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sub := ckpt + ".tmp77" // a folder, not a file that saveCheckpoint made
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return stale, append(keep, sub)
+}
+
+func checkLeftovers(t *testing.T, stale, keep []string) {
+	t.Helper()
+	for _, p := range stale {
+		if _, err := os.Lstat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("stale temporary file %s is still there (%v)", filepath.Base(p), err)
+		}
+	}
+	for _, p := range keep {
+		if _, err := os.Lstat(p); err != nil {
+			t.Errorf("%s was removed: %v", filepath.Base(p), err)
+		}
+	}
+}
+
+func TestRemoveStaleTemps(t *testing.T) {
+	t.Run("OK", func(t *testing.T) {
+		ckpt := filepath.Join(t.TempDir(), "run-1.ckpt")
+		want := &checkpoint{Version: checkpointVersion, Config: "fp", Epoch: 2, Params: [][]float64{{1, 2}}}
+		if err := saveCheckpoint(ckpt, want); err != nil {
+			t.Fatal(err)
+		}
+		stale, keep := leftovers(t, ckpt)
+		if err := removeStaleTemps(ckpt); err != nil {
+			t.Fatal(err)
+		}
+		checkLeftovers(t, stale, keep)
+		if c, err := loadCheckpoint(ckpt, "fp"); err != nil || c.Epoch != 2 {
+			t.Errorf("checkpoint after the clean-up: %v, %+v", err, c)
+		}
+	})
+	t.Run("no folder", func(t *testing.T) {
+		if err := removeStaleTemps(filepath.Join(t.TempDir(), "missing", "run.ckpt")); err != nil {
+			t.Errorf("got %v, want nil", err)
+		}
+	})
+	t.Run("name with glob characters", func(t *testing.T) {
+		ckpt := filepath.Join(t.TempDir(), "a[1]*.ckpt")
+		stale, keep := ckpt+".tmp5", filepath.Join(filepath.Dir(ckpt), "a1x.ckpt.tmp5")
+		for _, p := range []string{stale, keep} {
+			if err := os.WriteFile(p, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := removeStaleTemps(ckpt); err != nil {
+			t.Fatal(err)
+		}
+		checkLeftovers(t, []string{stale}, []string{keep})
+	})
+}
+
+// TestRun_RemovesStaleTemps resumes a run whose checkpoint folder holds
+// the temporary files of a killed process: Run removes them, leaves the
+// other files, and resumes from the checkpoint, which it leaves intact.
+func TestRun_RemovesStaleTemps(t *testing.T) {
+	data := smokeData(t)
+	cfg := smokeConfig("ce")
+	cfg.Epochs = 1
+	ckpt := filepath.Join(t.TempDir(), "run.ckpt")
+	var m []string
+	if _, err := Run(t.Context(), cfg, data, 0, record(&m), Options{Checkpoint: ckpt}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(ckpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale, keep := leftovers(t, ckpt)
+	var warned []string
+	res, err := Run(t.Context(), cfg, data, 0, record(&m), Options{Checkpoint: ckpt, MaxResume: 1,
+		Warn: func(s string) { warned = append(warned, s) }})
+	if err != nil || res.Status != StatusFinished || res.Resumed != 1 {
+		t.Fatalf("resumed run: %v, %+v; warnings %q", err, res, warned)
+	}
+	checkLeftovers(t, stale, keep)
+	after, err := os.ReadFile(ckpt)
+	if err != nil || !bytes.Equal(after, before) {
+		t.Errorf("the checkpoint changed (%v)", err)
 	}
 }

@@ -29,7 +29,9 @@ const evalBatch = 128
 // the next epoch (PAPER.md §2). With a checkpoint file in opts, the state
 // is saved after every epoch and a run that finds its own checkpoint
 // resumes after the epoch it records, with the same results as a run that
-// never stopped.
+// never stopped; the temporary files of that checkpoint left by a killed
+// process are removed first (the caller must own the run: one process at a
+// time).
 //
 // A cancelled ctx ends the run with StatusInterrupted and ctx's error; a
 // NaN or Inf loss ends it with StatusDiverged (the reason names the epoch
@@ -42,6 +44,9 @@ func Run(ctx context.Context, cfg Config, data datasets.Dataset, fold int, sink 
 	res := Result{}
 	fp := fingerprint(cfg, fold)
 	if opts.Checkpoint != "" {
+		if err := removeStaleTemps(opts.Checkpoint); err != nil && opts.Warn != nil {
+			opts.Warn(err.Error())
+		}
 		c, err := loadCheckpoint(opts.Checkpoint, fp)
 		if err == nil && c.Epoch > opts.MaxResume {
 			err = fmt.Errorf("checkpoint %s is at epoch %d but only %d epochs are recorded", opts.Checkpoint, c.Epoch, opts.MaxResume)
