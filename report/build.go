@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/replicate-emd/replicate/claims"
 	"github.com/replicate-emd/replicate/metrics"
 	"github.com/replicate-emd/replicate/results"
 )
@@ -32,6 +33,9 @@ type Options struct {
 	Level float64
 	// NoFigures skips reading curves and artifacts (no figures).
 	NoFigures bool
+	// Claims are the claims to decide; nil means the embedded
+	// claims.Embedded, an empty non-nil slice none.
+	Claims []claims.Claim
 }
 
 // DefaultLevel is the confidence level of the report's intervals.
@@ -78,6 +82,15 @@ func Build(ctx context.Context, src Source, opt Options) (*Report, error) {
 		if !slices.Contains(names, t.Experiment) {
 			rep.Unrun = append(rep.Unrun, t)
 		}
+	}
+	declared := opt.Claims
+	if declared == nil {
+		if declared, err = claims.Embedded(); err != nil {
+			return nil, err
+		}
+	}
+	if err := decideClaims(ctx, src, rep, declared); err != nil {
+		return nil, fmt.Errorf("report: claims: %w", err)
 	}
 	nameFiles(rep)
 	return rep, nil

@@ -4,6 +4,8 @@ import (
 	"embed"
 	"html/template"
 	"io"
+	"slices"
+	"strings"
 )
 
 //go:embed templates/index.html.tmpl
@@ -17,6 +19,7 @@ var pageTemplate = template.Must(template.ParseFS(templates, "templates/index.ht
 type htmlCell struct {
 	Text  string
 	Right bool
+	Class string // a CSS class, e.g. verdict-supported; the text says the same
 }
 
 // htmlTable is a textTable with its alignment folded into the cells.
@@ -36,7 +39,30 @@ type htmlExperiment struct {
 // htmlPage is the data of pageTemplate.
 type htmlPage struct {
 	reportView
+	ClaimsTable htmlTable
 	Experiments []htmlExperiment
+}
+
+// verdictClasses are the verdicts that get a colour on the page (the
+// cell's text says the same, so the page reads without colour too).
+var verdictClasses = []string{"supported", "contradicted", "no effect", "differs", "inconclusive", "reproduced", "not reproduced"}
+
+// toHTMLTable folds a textTable's alignment into its cells, and gives the
+// cells of a column headed "verdict" a class named after the verdict.
+func toHTMLTable(t textTable) htmlTable {
+	ht := htmlTable{ID: t.ID, Title: t.Title, Empty: t.Empty, Header: t.Header, Notes: t.Notes}
+	verdictCol := slices.Index(t.Header, "verdict")
+	for _, row := range t.Rows {
+		cells := make([]htmlCell, len(row))
+		for i, c := range row {
+			cells[i] = htmlCell{Text: c, Right: i < len(t.Right) && t.Right[i]}
+			if i == verdictCol && slices.Contains(verdictClasses, c) {
+				cells[i].Class = "verdict-" + strings.ReplaceAll(c, " ", "-")
+			}
+		}
+		ht.Rows = append(ht.Rows, cells)
+	}
+	return ht
 }
 
 // WriteHTML writes the report as one self-contained HTML page (no script,
@@ -45,19 +71,11 @@ type htmlPage struct {
 // in a browser without a server.
 func WriteHTML(w io.Writer, rep *Report) error {
 	v := newReportView(rep)
-	page := htmlPage{reportView: v}
+	page := htmlPage{reportView: v, ClaimsTable: toHTMLTable(v.Claims)}
 	for _, e := range v.Experiments {
 		he := htmlExperiment{experimentView: e}
 		for _, t := range e.Tables {
-			ht := htmlTable{ID: t.ID, Title: t.Title, Empty: t.Empty, Header: t.Header, Notes: t.Notes}
-			for _, row := range t.Rows {
-				cells := make([]htmlCell, len(row))
-				for i, c := range row {
-					cells[i] = htmlCell{Text: c, Right: i < len(t.Right) && t.Right[i]}
-				}
-				ht.Rows = append(ht.Rows, cells)
-			}
-			he.Tables = append(he.Tables, ht)
+			he.Tables = append(he.Tables, toHTMLTable(t))
 		}
 		page.Experiments = append(page.Experiments, he)
 	}

@@ -12,6 +12,10 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 	v := newReportView(rep)
 	b := &mdWriter{}
 	b.block("# " + v.Title)
+	if len(v.Claims.Rows) > 0 {
+		b.block("## Claims")
+		writeMarkdownTable(b, v.Claims)
+	}
 	b.block(mdLines(v.Summary, ""))
 	if len(v.Experiments) > 0 {
 		b.block("How to read the tables:")

@@ -20,6 +20,7 @@ type Report struct {
 	Latest      time.Time // when the latest finished run finished; zero if none
 	Experiments []*Experiment
 	Unrun       []*PublishedTable // published tables whose experiment has no run
+	Claims      []*ClaimResult    // the paper's claims decided, per experiment and profile
 }
 
 // Experiment is the report of one experiment.

@@ -35,6 +35,7 @@ type experimentView struct {
 // reportView is the whole report.
 type reportView struct {
 	Title       string
+	Claims      textTable // the paper's claims, first
 	Summary     []string
 	Legend      []string
 	Experiments []experimentView
@@ -42,7 +43,7 @@ type reportView struct {
 }
 
 func newReportView(rep *Report) reportView {
-	v := reportView{Title: "Results", Summary: summary(rep), Legend: legend(rep)}
+	v := reportView{Title: "Results", Claims: claimsTable(rep), Summary: summary(rep), Legend: legend(rep)}
 	for _, e := range rep.Experiments {
 		v.Experiments = append(v.Experiments, newExperimentView(rep, e))
 	}

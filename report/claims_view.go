@@ -1,0 +1,47 @@
+package report
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/replicate-emd/replicate/claims"
+)
+
+// claimsTable is the table the report opens with: one line per claim,
+// experiment and profile.
+func claimsTable(rep *Report) textTable {
+	level := levelText(claims.Level)
+	t := textTable{
+		ID:    "claims",
+		Title: "Verdicts on the paper's claims",
+		Header: []string{"claim", "experiment", "profile", "compared", "metric", "pairs", "Δ", level + " interval",
+			"p (Holm)", "p (TOST)", "margin", "verdict", "why"},
+		Right: []bool{false, false, false, false, false, true, true, true, true, true, true, false, false},
+		Empty: "No experiment of the database is named by a claim.",
+	}
+	for _, c := range rep.Claims {
+		compared, metric := c.Claim.Treatment+" vs "+c.Claim.Baseline, header(c.Claim.Metric)
+		if c.Claim.Kind == claims.GroundDistanceOrder {
+			compared, metric = c.Claim.Treatment+": learned D vs |i − j|", "Spearman ρ"
+		}
+		if c.TreatmentSetting != "" || c.BaselineSetting != "" {
+			compared += " (" + orDash(c.TreatmentSetting) + "; " + orDash(c.BaselineSetting) + ")"
+		}
+		delta, iv := dash, dash
+		if c.N > 0 {
+			delta = formatSigned(c.MeanDiff)
+			if lo, hi := formatSigned(c.Lo), formatSigned(c.Hi); lo != dash && hi != dash {
+				iv = "[" + lo + ", " + hi + "]"
+			}
+		}
+		t.Rows = append(t.Rows, []string{c.Claim.ID, c.Experiment, c.Profile, compared, metric, strconv.Itoa(c.N),
+			delta, iv, formatP(c.PHolm), formatP(c.PEquivalence), strconv.FormatFloat(c.Claim.Margin, 'g', -1, 64),
+			string(c.Verdict), c.Reason})
+	}
+	t.Notes = []string{
+		"Δ is treatment − baseline in the metric's units (for MAE a better treatment has a negative Δ), each loss at its setting chosen on the validation split, paired by fold and seed.",
+		fmt.Sprintf("The test is the corrected resampled t-test (Nadeau & Bengio 2003): the variance of the mean difference is (1/J + n_test/n_train)·s², because cross-validation training sets overlap; p is two-sided and Holm-adjusted across the claims of one experiment and profile. p (TOST) tests |Δ| < margin. supported: p < %g with Δ on the claimed side and |Δ| ≥ margin; contradicted: p < %g on the other side; no effect: p (TOST) < %g; differs: a claim without a side, p < %g and |Δ| ≥ margin; inconclusive otherwise or with fewer than %d pairs, with the pairs that %d%% power at the margin would need.",
+			claims.Alpha, claims.Alpha, claims.Alpha, claims.Alpha, claims.MinPairs, int(100*claims.Power)),
+	}
+	return t
+}
