@@ -412,6 +412,11 @@ func pairs(a, b map[unit]float64) (xa, xb []float64) {
 func comparePublished(e *Experiment) {
 	for _, r := range e.Headline {
 		prow := e.Table.Row(r.Loss)
+		ratio, _ := splitRatio(r)
+		margin := 0.0
+		if e.Table != nil {
+			margin = e.Table.Margin
+		}
 		for _, name := range e.Columns {
 			c := r.Cells[name]
 			c.PublishedRow = prow
@@ -422,7 +427,7 @@ func comparePublished(e *Experiment) {
 					c.DiffPublished = c.Mean - v.Value
 				}
 			}
-			c.Verdict = verdict(c, r.Profile, c.Published)
+			c.Verdict = verdict(c, r.Profile, c.Published, margin, ratio)
 		}
 	}
 }

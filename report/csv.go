@@ -11,7 +11,7 @@ var csvColumns = []string{
 	"experiment", "task", "profile", "loss", "setting", "runs", "headline", "metric", "n", "mean", "std",
 	"ci_level", "ci_lo", "ci_hi", "diff_ce", "p_ce", "p_wilcoxon_ce", "pairs_ce",
 	"val_metric", "val_mean", "val_n",
-	"published", "published_status", "published_source", "diff_published", "verdict",
+	"published", "published_status", "published_source", "diff_published", "p_tost_published", "verdict",
 }
 
 // csvText makes a text field safe to open in a spreadsheet. Spreadsheets
@@ -85,11 +85,11 @@ func ceFields(c *Cell) []string {
 func publishedFields(rep *Report, c *Cell) []string {
 	switch {
 	case c.Published != nil:
-		return []string{formatCSV(c.Published.Value), csvText(string(c.PublishedRow.Status)), csvText(c.PublishedRow.Source), formatCSV(c.DiffPublished)}
+		return []string{formatCSV(c.Published.Value), csvText(string(c.PublishedRow.Status)), csvText(c.PublishedRow.Source), formatCSV(c.DiffPublished), formatCSVP(c.PEquivalence)}
 	case c.PublishedRow != nil:
-		return []string{"", csvText(string(c.PublishedRow.Status)), csvText(c.PublishedRow.Source), ""}
+		return []string{"", csvText(string(c.PublishedRow.Status)), csvText(c.PublishedRow.Source), "", ""}
 	}
-	return []string{"", "", "", ""}
+	return []string{"", "", "", "", ""}
 }
 
 // WriteExperimentCSV writes the headline table of one experiment in the

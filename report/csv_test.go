@@ -60,6 +60,7 @@ tables:
     dataset: %q
     task: ordinal
     metrics: [acc]
+    margin: 0.02
     rows:
       - method: X
         loss: %q

@@ -141,6 +141,7 @@ tables:
     dataset: Adience <test>
     task: ordinal
     metrics: [acc, acc1off]
+    margin: 0.05
     rows:
       - method: CE
         loss: ce

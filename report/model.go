@@ -87,6 +87,7 @@ type Cell struct {
 	Published     *Number
 	PublishedRow  *PublishedRow
 	DiffPublished float64 // Mean − Published.Value
+	PEquivalence  float64 // TOST p-value for |Mean − Published| < the table's margin; NaN if not tested
 	Verdict       Verdict
 
 	values map[unit]float64
@@ -121,14 +122,18 @@ type Verdict string
 // The verdicts. A run under a profile other than "paper" gets
 // notComparable, never VerdictReproduced.
 const (
-	// VerdictReproduced: the published value lies inside our interval.
+	// VerdictReproduced: an equivalence test (TOST, α = 0.05) puts our
+	// mean within the table's margin of the published value.
 	VerdictReproduced Verdict = "reproduced"
-	// VerdictNotReproduced: the published value lies outside it.
+	// VerdictNotReproduced: the corrected t-test rejects equality with the
+	// published value (α = 0.05) and the difference reaches the margin.
 	VerdictNotReproduced Verdict = "not reproduced"
 	// VerdictNoPublished: the paper's number is not known here.
 	VerdictNoPublished Verdict = "no published number"
-	// VerdictNoInterval: fewer than two finite values, no interval.
-	VerdictNoInterval Verdict = "no interval (n < 2)"
+	// VerdictTooFew: fewer than three finite values, no test.
+	VerdictTooFew Verdict = "inconclusive (n < 3)"
+	// VerdictUndecided: neither test decides at this spread.
+	VerdictUndecided Verdict = "inconclusive"
 )
 
 // notComparable is the verdict of a cell whose runs did not use the
@@ -137,19 +142,38 @@ func notComparable(profile string) Verdict {
 	return Verdict(fmt.Sprintf("not comparable (profile %s)", profile))
 }
 
-// verdict compares a published value with a cell of the given profile.
-func verdict(c *Cell, profile string, pub *Number) Verdict {
+// publishedAlpha is the level of the tests against a published number.
+const publishedAlpha = 0.05
+
+// verdict compares a published value with a cell of the given profile:
+// the cell's values minus the published value, tested with the corrected
+// resampled t-test (ratio as for the claims, see splitRatio) for a
+// difference and with TOST for equivalence within margin. It sets
+// c.PEquivalence.
+func verdict(c *Cell, profile string, pub *Number, margin, ratio float64) Verdict {
+	c.PEquivalence = math.NaN()
 	switch {
 	case pub == nil || !pub.Set:
 		return VerdictNoPublished
 	case profile != paperProfile:
 		return notComparable(profile)
-	case c.N < 2 || math.IsNaN(c.Interval.Lo):
-		return VerdictNoInterval
-	case pub.Value >= c.Interval.Lo && pub.Value <= c.Interval.Hi:
-		return VerdictReproduced
+	case c.N < 3:
+		return VerdictTooFew
 	}
-	return VerdictNotReproduced
+	vals := orderedValues(c.values)
+	ref := make([]float64, len(vals))
+	for i := range ref {
+		ref[i] = pub.Value
+	}
+	cmp := metrics.CorrectedResampledTTest(vals, ref, ratio, 1-publishedAlpha)
+	c.PEquivalence = cmp.Equivalence(margin)
+	switch {
+	case c.PEquivalence < publishedAlpha:
+		return VerdictReproduced
+	case cmp.P < publishedAlpha && math.Abs(cmp.MeanDiff) >= margin:
+		return VerdictNotReproduced
+	}
+	return VerdictUndecided
 }
 
 // Choice records how the headline row of one profile × loss was chosen.

@@ -59,12 +59,16 @@ type Citation struct {
 
 // PublishedTable is one table of the paper, mapped to our experiment.
 type PublishedTable struct {
-	Experiment string          `yaml:"experiment"`
-	Dataset    string          `yaml:"dataset"`
-	Task       Task            `yaml:"task"`
-	Metrics    []string        `yaml:"metrics"`
-	Rows       []*PublishedRow `yaml:"rows"`
-	Line       int             `yaml:"-"`
+	Experiment string   `yaml:"experiment"`
+	Dataset    string   `yaml:"dataset"`
+	Task       Task     `yaml:"task"`
+	Metrics    []string `yaml:"metrics"`
+	// Margin is the equivalence margin, in the metrics' units: our mean
+	// reproduces a published value when an equivalence test (TOST) puts
+	// the difference inside ±Margin. Required once a row has a value.
+	Margin float64         `yaml:"margin"`
+	Rows   []*PublishedRow `yaml:"rows"`
+	Line   int             `yaml:"-"`
 }
 
 // PublishedRow is one row (method) of a published table. Loss is our loss
@@ -322,6 +326,12 @@ func (p *Published) Validate() error {
 			if err := p.validateRow(t, r, fmt.Sprintf("%s.rows[%d]", key, j), ids, losses); err != nil {
 				return err
 			}
+		}
+		if t.Margin < 0 || math.IsNaN(t.Margin) || math.IsInf(t.Margin, 0) {
+			return bad(t.Line, key+".margin", "want a finite number above 0, got %v", t.Margin)
+		}
+		if known, _ := (&Published{Tables: []*PublishedTable{t}}).Counts(); known > 0 && t.Margin == 0 {
+			return bad(t.Line, key+".margin", "missing: a table with published values needs the equivalence margin (e.g. margin: 0.02 for two points of accuracy)")
 		}
 	}
 	return nil

@@ -141,3 +141,39 @@ func TestLoadPublished_Missing(t *testing.T) {
 		t.Errorf("got %v, want an error naming the file", err)
 	}
 }
+
+// TestVerdictPublished: the comparison with a published number is an
+// equivalence test, not "inside our interval".
+func TestVerdictPublished(t *testing.T) {
+	cell := func(vs ...float64) *Cell {
+		c := &Cell{values: map[unit]float64{}}
+		for i, v := range vs {
+			c.values[unit{Fold: i, Seed: 1}] = v
+		}
+		c.N = len(vs)
+		return c
+	}
+	pub := &Number{Value: 0.60, Set: true}
+	tests := []struct {
+		name    string
+		c       *Cell
+		profile string
+		pub     *Number
+		want    Verdict
+	}{
+		{"Close", cell(0.601, 0.598, 0.603, 0.597, 0.600), paperProfile, pub, VerdictReproduced},
+		{"Far", cell(0.651, 0.648, 0.653, 0.647, 0.650), paperProfile, pub, VerdictNotReproduced},
+		// Near on average but too spread to show either.
+		{"Wide", cell(0.50, 0.70, 0.60, 0.55, 0.65), paperProfile, pub, VerdictUndecided},
+		{"TooFew", cell(0.60, 0.60), paperProfile, pub, VerdictTooFew},
+		{"OtherProfile", cell(0.601, 0.598, 0.603), "cpu", pub, notComparable("cpu")},
+		{"Unknown", cell(0.601, 0.598, 0.603), paperProfile, &Number{}, VerdictNoPublished},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := verdict(tt.c, tt.profile, tt.pub, 0.02, 0.25); got != tt.want {
+				t.Errorf("got %q (TOST p %v), want %q", got, tt.c.PEquivalence, tt.want)
+			}
+		})
+	}
+}

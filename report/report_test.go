@@ -89,12 +89,16 @@ func TestBuild_KnownCells(t *testing.T) {
 			t.Errorf("emd2 acc %s: got %.17g, want %.17g", k.name, k.got, k.want)
 		}
 	}
-	if c.N != 3 || c.VsCE.Test.N != 3 || c.Verdict != VerdictReproduced {
-		t.Errorf("emd2 acc: n %d, pairs %d, verdict %q; want 3, 3, reproduced", c.N, c.VsCE.Test.N, c.Verdict)
+	// The published 0.60 lies inside the wide interval [0.43, 0.87], which
+	// shows nothing: three values this spread can neither put the mean
+	// within the margin 0.05 of it nor away from it.
+	if c.N != 3 || c.VsCE.Test.N != 3 || c.Verdict != VerdictUndecided {
+		t.Errorf("emd2 acc: n %d, pairs %d, verdict %q; want 3, 3, inconclusive", c.N, c.VsCE.Test.N, c.Verdict)
 	}
-	// acc1off 0.86 0.93 0.88: interval [0.8004, 0.9796] leaves out 0.99.
-	if v := emd.Cells["acc1off"].Verdict; v != VerdictNotReproduced {
-		t.Errorf("emd2 acc1off verdict %q, want not reproduced", v)
+	// acc1off 0.86 0.93 0.88 against 0.99: Δ −0.10, but the corrected test
+	// over 3 folds (ratio 1/2) gives p ≈ 0.09.
+	if v := emd.Cells["acc1off"].Verdict; v != VerdictUndecided {
+		t.Errorf("emd2 acc1off verdict %q, want inconclusive", v)
 	}
 	ce := headline(t, e, "paper", "ce")
 	if m := ce.Cells["mae"]; m.N != 2 || m.Mean != 0.75 || ce.Runs != 3 {
@@ -200,7 +204,7 @@ func TestWriteAll_Golden(t *testing.T) {
 	for _, want := range []string{
 		"## adience — Adience &lt;test>",
 		"| paper | ce | 3 | 0.6000 ± 0.1000 | 0.8500 ± 0.0500 | 0.7500 ± 0.3536 |",
-		"| paper | emd2 | exact | 3 | 0.6500 ± 0.0889 | [0.4292, 0.8708] | +0.0500 | 0.102 (3 pairs) | 0.6000 (verified) | +0.0500 | reproduced |",
+		"| paper | emd2 | exact | 3 | 0.6500 ± 0.0889 | [0.4292, 0.8708] | +0.0500 | 0.102 (3 pairs) | 0.6000 (verified) | +0.0500 | inconclusive |",
 		"| paper | emd2 | 1-off | 3 | 0.8900 ± 0.0361 | [0.8004, 0.9796] | +0.0400 | ",
 		"| cpu | emd2 | exact | 1 | 0.6100 (n=1) | — | — | — | 0.6000 (verified) | +0.0100 | not comparable (profile cpu) |",
 		"| Other & &lt;b>bold&lt;/b> |",
@@ -218,7 +222,7 @@ func TestWriteAll_Golden(t *testing.T) {
 	}
 	csvText := string(readFile(t, filepath.Join(dir, CSVFile)))
 	for _, want := range []string{
-		"adience,ordinal,paper,emd2,,3,true,acc,3,0.650000,0.088882,0.950000,0.429205,0.870795,0.050000,0.101973,0.25,3,acc,,,0.600000,verified,paper,0.050000,reproduced",
+		"adience,ordinal,paper,emd2,,3,true,acc,3,0.650000,0.088882,0.950000,0.429205,0.870795,0.050000,0.101973,0.25,3,acc,,,0.600000,verified,paper,0.050000,0.5,inconclusive",
 		"grid,ordinal,smoke,emd2,lr=0.1,2,false,acc,2,",
 	} {
 		if !strings.Contains(csvText, want) {
