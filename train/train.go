@@ -113,6 +113,7 @@ type run struct {
 	net      models.Network
 	opt      *nesterov
 	tg       *trainGraph
+	warm     *trainGraph // CE alone, for the warm-up of a combined loss; nil if none
 	eg       *evalGraph
 	lrFactor float64     // LRDecay^epochs done
 	ground   [][]float64 // the distance in use (nil: none yet)
@@ -168,7 +169,7 @@ func newRun(cfg Config, data datasets.Dataset, fold int) (*run, error) {
 	}
 	r.trainIdx = trainIdx
 	if cfg.ValFold == nil {
-		r.trainIdx, r.valIdx = holdOut(trainIdx, cfg.ValFraction, cfg.Seed, uint64(fold))
+		r.trainIdx, r.valIdx = holdOut(trainIdx, r.labels, nil, cfg.ValFraction, cfg.Seed, uint64(fold))
 	}
 	if len(r.trainIdx) == 0 || len(r.testIdx) == 0 {
 		return nil, fmt.Errorf("train: fold %d leaves %d training and %d test samples", fold, len(r.trainIdx), len(r.testIdx))
@@ -186,6 +187,19 @@ func newRun(cfg Config, data datasets.Dataset, fold int) (*run, error) {
 	r.opt = newNesterov(r.net.Params(), cfg.Momentum, cfg.WeightDecay)
 	if r.tg, err = buildTrain(r.net, spec, dt, r.batch, r.dim, r.classes); err != nil {
 		return nil, err
+	}
+	if spec.Combined() && cfg.WarmupEpochs > 0 && !r.learned() {
+		// The warm-up of a combined loss trains with CE alone: its own
+		// graph, on the same weights and optimiser state. (A learned
+		// distance needs none: its cost-matrix term is off while D is
+		// zero, which it is until the first distance is learned.)
+		ce, err := losses.Lookup("ce")
+		if err != nil {
+			return nil, fmt.Errorf("train: %w", err)
+		}
+		if r.warm, err = buildTrain(r.net, ce, dt, r.batch, r.dim, r.classes); err != nil {
+			return nil, err
+		}
 	}
 	if r.eg, err = buildEval(r.net, spec, dt, min(evalBatch, n), r.dim); err != nil {
 		return nil, err
@@ -214,36 +228,29 @@ func (r *run) setGround(d [][]float64) {
 	setFloat64s(r.tg.d, flat)
 }
 
-// lr is the learning rate of an epoch: the warm-up rate during a learned
+// warmingUp reports whether epoch belongs to the CE-only warm-up, which
+// every combined loss (CE + EMD², given or learned distance) gets for its
+// first WarmupEpochs epochs (PAPER.md §1.4).
+func (r *run) warmingUp(epoch int) bool { return r.spec.Combined() && epoch < r.cfg.WarmupEpochs }
+
+// graph is the training graph of an epoch: CE alone during the warm-up of
+// a combined loss with a given or ordered distance, else the loss's own.
+func (r *run) graph(epoch int) *trainGraph {
+	if r.warm != nil && r.warmingUp(epoch) {
+		return r.warm
+	}
+	return r.tg
+}
+
+// lr is the learning rate of an epoch: the warm-up rate during a combined
 // loss's warm-up, else the configured one, times LRDecay per epoch done.
+// The decay counts the warm-up epochs: the combined phase starts at
+// LR × LRDecay^WarmupEpochs.
 func (r *run) lr(epoch int) float64 {
-	if r.learned() && epoch < r.cfg.WarmupEpochs {
+	if r.warmingUp(epoch) {
 		return r.cfg.WarmupLR * r.lrFactor
 	}
 	return r.cfg.LR * r.lrFactor
-}
-
-// holdOut splits idx into a training part and a validation share frac,
-// chosen by a permutation seeded by (seed, fold); both parts keep idx's
-// order.
-func holdOut(idx []int, frac float64, seed, fold uint64) (train, val []int) {
-	n := int(math.Round(frac * float64(len(idx))))
-	if n == 0 {
-		return idx, nil
-	}
-	perm := rand.New(rand.NewPCG(seed, 0x7a1+fold)).Perm(len(idx))
-	isVal := make([]bool, len(idx))
-	for _, p := range perm[:n] {
-		isVal[p] = true
-	}
-	for i, id := range idx {
-		if isVal[i] {
-			val = append(val, id)
-		} else {
-			train = append(train, id)
-		}
-	}
-	return train, val
 }
 
 // shuffled returns a permutation of idx that depends only on seed and epoch.
@@ -287,8 +294,9 @@ func (r *run) epoch(ctx context.Context, epoch int, progress func(Progress)) (fl
 	order := shuffled(r.trainIdx, r.cfg.Seed, uint64(epoch))
 	steps := len(order) / r.batch
 	lr := r.lr(epoch)
+	tg := r.graph(epoch)
 	total := 0.0
-	grads := make([]any, len(r.tg.weights))
+	grads := make([]any, len(tg.weights))
 	targets := make([]float64, r.batch*r.spec.Outputs(r.classes))
 	view := datasets.View{Train: r.cfg.Augment, Epoch: epoch}
 	for s := 0; s < steps; s++ {
@@ -299,20 +307,20 @@ func (r *run) epoch(ctx context.Context, epoch int, progress func(Progress)) (fl
 			if r.buf, err = r.data.Tensor(ctx, idx, view, r.buf); err != nil {
 				return 0, err
 			}
-			setRow(r.tg.x, i, r.buf)
+			setRow(tg.x, i, r.buf)
 			labels[i] = r.labels[idx]
 		}
-		setFloat64s(r.tg.t, r.spec.EncodeTargets(targets, labels, r.classes))
-		if err := r.runTrainStep(s); err != nil {
+		setFloat64s(tg.t, r.spec.EncodeTargets(targets, labels, r.classes))
+		if err := runTrainStep(tg, s); err != nil {
 			return 0, err
 		}
-		loss := float64s(r.tg.loss, r.outBuf[:0])[0]
+		loss := float64s(tg.loss, r.outBuf[:0])[0]
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			r.tg.vm.Reset()
+			tg.vm.Reset()
 			return 0, &divergedError{epoch: epoch, batch: s, loss: loss}
 		}
 		total += loss
-		for i, w := range r.tg.weights {
+		for i, w := range tg.weights {
 			gv, err := w.Grad()
 			if err != nil {
 				return 0, fmt.Errorf("batch %d: gradient %d: %w", s, i, err)
@@ -328,7 +336,7 @@ func (r *run) epoch(ctx context.Context, epoch int, progress func(Progress)) (fl
 		for _, g := range grads {
 			zero(g)
 		}
-		r.tg.vm.Reset()
+		tg.vm.Reset()
 		if progress != nil {
 			progress(Progress{Epoch: epoch, Epochs: r.cfg.Epochs, Batch: s + 1, Batches: steps, BatchSize: r.batch, Loss: total / float64(s+1)})
 		}
@@ -336,20 +344,20 @@ func (r *run) epoch(ctx context.Context, epoch int, progress func(Progress)) (fl
 	return total / float64(steps), nil
 }
 
-func (r *run) runTrainStep(s int) error {
-	if err := G.Let(r.tg.xn, r.tg.x); err != nil {
+func runTrainStep(tg *trainGraph, s int) error {
+	if err := G.Let(tg.xn, tg.x); err != nil {
 		return err
 	}
-	if err := G.Let(r.tg.tn, r.tg.t); err != nil {
+	if err := G.Let(tg.tn, tg.t); err != nil {
 		return err
 	}
-	if r.tg.dn != nil {
-		if err := G.Let(r.tg.dn, r.tg.d); err != nil {
+	if tg.dn != nil {
+		if err := G.Let(tg.dn, tg.d); err != nil {
 			return err
 		}
 	}
-	if err := r.tg.vm.RunAll(); err != nil {
-		r.tg.vm.Reset()
+	if err := tg.vm.RunAll(); err != nil {
+		tg.vm.Reset()
 		return fmt.Errorf("batch %d: %w", s, err)
 	}
 	return nil

@@ -72,3 +72,37 @@ func TestRun_Deterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestRun_CombinedWarmup: a combined loss with an ordered distance trains
+// its warm-up epochs with CE alone at the warm-up rate (PAPER.md §1.4), so
+// those epochs match a CE run at that rate bit for bit; then it trains the
+// combined loss and parts from CE.
+func TestRun_CombinedWarmup(t *testing.T) {
+	data := smokeData(t)
+	collect := func(cfg Config) [][3]float64 {
+		var out [][3]float64
+		_, err := Run(t.Context(), cfg, data, 1, func(m EpochMetrics) error {
+			if m.Split == "test" {
+				out = append(out, [3]float64{m.Values["acc"], m.Values["mae"], m.Values["rps"]})
+			}
+			return nil
+		}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	comb := smokeConfig("ce+emd2")
+	comb.Epochs, comb.WarmupEpochs, comb.WarmupLR, comb.EMDWeight = 4, 2, 0.05, 8
+	ce := smokeConfig("ce")
+	ce.Epochs, ce.LR = 4, 0.05
+	got, want := collect(comb), collect(ce)
+	for e := range 2 {
+		if got[e] != want[e] {
+			t.Errorf("warm-up epoch %d: ce+emd2 %v, CE %v: want equal", e, got[e], want[e])
+		}
+	}
+	if got[3] == want[3] {
+		t.Errorf("epoch 3: ce+emd2 equals CE (%v): the combined phase did not start", got[3])
+	}
+}
