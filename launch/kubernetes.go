@@ -1,98 +1,178 @@
 package launch
 
-import "text/template"
+import (
+	"bytes"
+	"fmt"
+	"strconv"
 
-var k8sShards = template.Must(template.New("shards").Parse(`# Shards of {{.O.Experiment}}: one pod per index; each writes its own database.
-# Written by 'replicate launch --k8s'. Submit with ./submit-k8s.sh.
-apiVersion: batch/v1
-kind: Job
-metadata:
-  name: {{.Name}}
-spec:
-  completionMode: Indexed
-  completions: {{.O.Shards}}
-  parallelism: {{.O.Shards}}
-  backoffLimitPerIndex: 2
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-        - name: replicate
-          image: {{.O.Image}}
-          command: ["sh", "-c"]
-          # A pod that is killed and restarted resumes: finished runs are skipped.
-          args:
-            - replicate {{.Args}} --shard "$JOB_COMPLETION_INDEX/{{.O.Shards}}" --db "{{.O.Results}}/shard-$JOB_COMPLETION_INDEX.db"
-          volumeMounts:
-            - name: results
-              mountPath: {{.O.Results}}
-      volumes:
-        - name: results
-          persistentVolumeClaim:
-            claimName: {{.O.Claim}}
-`))
+	"gopkg.in/yaml.v3"
+)
 
-var k8sMerge = template.Must(template.New("merge").Parse(`# Merge of the shard databases of {{.O.Experiment}}, applied once every shard is done.
-apiVersion: batch/v1
-kind: Job
-metadata:
-  name: {{.Name}}-merge
-spec:
-  backoffLimit: 2
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-        - name: merge
-          image: {{.O.Image}}
-          command: ["sh", "-c"]
-          args:
-            - replicate merge "{{.O.Results}}/replicate.db" {{range .Indexes}}"{{$.O.Results}}/shard-{{.}}.db" {{end}}&& replicate report --db "{{.O.Results}}/replicate.db" --out "{{.O.Results}}"
-          volumeMounts:
-            - name: results
-              mountPath: {{.O.Results}}
-      volumes:
-        - name: results
-          persistentVolumeClaim:
-            claimName: {{.O.Claim}}
-`))
-
-var k8sSubmit = template.Must(template.New("submit").Parse(`#!/bin/sh
-# Run the shards of {{.O.Experiment}} on Kubernetes, wait for them, then merge.
-set -eu
-cd "$(dirname "$0")"
-kubectl apply -f {{.Name}}-shards.yaml
-kubectl wait --for=condition=complete --timeout=168h job/{{.Name}}
-kubectl apply -f {{.Name}}-merge.yaml
-kubectl wait --for=condition=complete --timeout=1h job/{{.Name}}-merge
-echo "merged into {{.O.Results}}/replicate.db (on the volume {{.O.Claim}})"
-`))
+// The manifests are these structs marshalled with yaml.v3: only the fields
+// of a batch/v1 Job that we set. A value is always one YAML scalar, quoted
+// by the encoder as it needs, so nothing in it can add a key or a document.
+type (
+	k8sJob struct {
+		APIVersion string      `yaml:"apiVersion"`
+		Kind       string      `yaml:"kind"`
+		Metadata   k8sMetadata `yaml:"metadata"`
+		Spec       k8sJobSpec  `yaml:"spec"`
+	}
+	k8sMetadata struct {
+		Name string `yaml:"name"`
+	}
+	k8sJobSpec struct {
+		CompletionMode       string         `yaml:"completionMode,omitempty"`
+		Completions          int            `yaml:"completions,omitempty"`
+		Parallelism          int            `yaml:"parallelism,omitempty"`
+		BackoffLimit         int            `yaml:"backoffLimit,omitempty"`
+		BackoffLimitPerIndex int            `yaml:"backoffLimitPerIndex,omitempty"`
+		Template             k8sPodTemplate `yaml:"template"`
+	}
+	k8sPodTemplate struct {
+		Spec k8sPodSpec `yaml:"spec"`
+	}
+	k8sPodSpec struct {
+		RestartPolicy string         `yaml:"restartPolicy"`
+		Containers    []k8sContainer `yaml:"containers"`
+		Volumes       []k8sVolume    `yaml:"volumes"`
+	}
+	k8sContainer struct {
+		Name         string           `yaml:"name"`
+		Image        string           `yaml:"image"`
+		Command      []string         `yaml:"command"`
+		Args         []string         `yaml:"args"`
+		VolumeMounts []k8sVolumeMount `yaml:"volumeMounts"`
+	}
+	k8sVolumeMount struct {
+		Name      string `yaml:"name"`
+		MountPath string `yaml:"mountPath"`
+	}
+	k8sVolume struct {
+		Name                  string      `yaml:"name"`
+		PersistentVolumeClaim k8sClaimRef `yaml:"persistentVolumeClaim"`
+	}
+	k8sClaimRef struct {
+		ClaimName string `yaml:"claimName"`
+	}
+)
 
 // Kubernetes returns an Indexed Job running the shards, a Job merging
 // their databases, and a script that applies one after the other.
+//
+// The shard pods run replicate with no shell: command and args are the
+// argv itself, and the shard index comes from the kubelet's expansion of
+// $(JOB_COMPLETION_INDEX), the variable the Job controller sets in every
+// container of an Indexed Job. The kubelet expands $(VAR) in any command
+// or args, so every $ of a value is doubled (kubeEscape) and "$$" reads
+// back as "$"; a value holding "$(" stays literal.
+//
+// The merge pod needs a loop over the shards, so it runs sh -c with one
+// script in which every value is single-quoted (shellQuote); the script is
+// kubeEscaped too, since the kubelet expands it before sh sees it.
 func Kubernetes(o Options) ([]File, error) {
-	if err := o.validate("k8s"); err != nil {
+	if err := o.validate(kindKubernetes); err != nil {
 		return nil, err
 	}
-	data := templateData(o)
-	return renderAll(data, []fileSpec{
-		{data.Name + "-shards.yaml", k8sShards, 0o644},
-		{data.Name + "-merge.yaml", k8sMerge, 0o644},
-		{"submit-k8s.sh", k8sSubmit, 0o755},
-	})
-}
-
-type tdata struct {
-	O       Options
-	Name    string
-	Args    string
-	Indexes []int
-}
-
-func templateData(o Options) tdata {
-	idx := make([]int, o.Shards)
-	for i := range idx {
-		idx[i] = i
+	name := o.jobName()
+	shards, err := manifest(shardsHeader(o), o.shardsJob(name))
+	if err != nil {
+		return nil, err
 	}
-	return tdata{O: o, Name: o.jobName(), Args: o.runArgs(), Indexes: idx}
+	merge, err := manifest(mergeHeader(o), o.mergeJob(name))
+	if err != nil {
+		return nil, err
+	}
+	return []File{
+		{Name: name + "-shards.yaml", Body: shards, Mode: 0o644},
+		{Name: name + "-merge.yaml", Body: merge, Mode: 0o644},
+		{Name: "submit-k8s.sh", Body: []byte(o.k8sSubmit(name)), Mode: 0o755},
+	}, nil
+}
+
+func shardsHeader(o Options) string {
+	return fmt.Sprintf(`# Shards of %s: one pod per index; each writes its own database.
+# Written by 'replicate launch --k8s'. Submit with ./submit-k8s.sh.
+# A pod that is killed and restarted resumes: finished runs are skipped.
+# The kubelet expands $(JOB_COMPLETION_INDEX) in args; $$ there stands for $.
+`, quoted(o.Experiment))
+}
+
+func mergeHeader(o Options) string {
+	return fmt.Sprintf(`# Merge of the shard databases of %s, applied once every shard is done.
+# The kubelet expands $(VAR) in command and args; $$ there stands for $.
+`, quoted(o.Experiment))
+}
+
+func (o *Options) shardsJob(name string) k8sJob {
+	index := "$(JOB_COMPLETION_INDEX)"
+	args := o.runArgs()
+	for i := range args {
+		args[i] = kubeEscape(args[i])
+	}
+	args = append(args,
+		"--shard="+index+"/"+strconv.Itoa(o.Shards),
+		"--db="+kubeEscape(o.Results+"/shard-")+index+".db")
+	job := o.job(name, k8sContainer{Name: "replicate", Command: []string{"replicate"}, Args: args})
+	job.Spec.CompletionMode = "Indexed"
+	job.Spec.Completions = o.Shards
+	job.Spec.Parallelism = o.Shards
+	job.Spec.BackoffLimitPerIndex = 2
+	return job
+}
+
+func (o *Options) mergeJob(name string) k8sJob {
+	var s script
+	s.line(`set -eu`)
+	s.line(`results=%s`, shellQuote(o.Results))
+	s.mergeShards("replicate", o.Shards)
+	c := k8sContainer{Name: "merge", Command: []string{"sh", "-c"}, Args: []string{kubeEscape(s.String())}}
+	job := o.job(name+"-merge", c)
+	job.Spec.BackoffLimit = 2
+	return job
+}
+
+// job is a Job of one pod running c with the results volume mounted.
+func (o *Options) job(name string, c k8sContainer) k8sJob {
+	c.Image = o.Image
+	c.VolumeMounts = []k8sVolumeMount{{Name: "results", MountPath: o.Results}}
+	return k8sJob{
+		APIVersion: "batch/v1",
+		Kind:       "Job",
+		Metadata:   k8sMetadata{Name: name},
+		Spec: k8sJobSpec{Template: k8sPodTemplate{Spec: k8sPodSpec{
+			RestartPolicy: "Never",
+			Containers:    []k8sContainer{c},
+			Volumes:       []k8sVolume{{Name: "results", PersistentVolumeClaim: k8sClaimRef{ClaimName: o.Claim}}},
+		}}},
+	}
+}
+
+// manifest is header, a comment, followed by job as YAML.
+func manifest(header string, job k8sJob) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(header)
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(job); err != nil {
+		return nil, fmt.Errorf("launch: job %s: %w", job.Metadata.Name, err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("launch: job %s: %w", job.Metadata.Name, err)
+	}
+	return b.Bytes(), nil
+}
+
+func (o *Options) k8sSubmit(name string) string {
+	var s script
+	s.line(`#!/bin/sh`)
+	s.line(`# Run the shards of %s on Kubernetes, wait for them, then merge.`, quoted(o.Experiment))
+	s.line(`set -eu`)
+	s.line(`cd "$(dirname "$0")"`)
+	s.line(`kubectl apply -f %s-shards.yaml`, name)
+	s.line(`kubectl wait --for=condition=complete --timeout=168h job/%s`, name)
+	s.line(`kubectl apply -f %s-merge.yaml`, name)
+	s.line(`kubectl wait --for=condition=complete --timeout=1h job/%s-merge`, name)
+	s.line(`printf 'merged into %%s/replicate.db (on the volume %%s)\n' %s %s`, shellQuote(o.Results), shellQuote(o.Claim))
+	return s.String()
 }

@@ -1,22 +1,49 @@
 // Package launch writes ready-to-submit job files that run the shards of an
 // experiment grid on a cluster with the replicate binary itself, then merge
 // the shard databases: a Kubernetes Indexed Job or a Slurm job array.
+//
+// # Quoting
+//
+// Every value from the user reaches the files as data, never as code:
+//
+//   - in a shell script it is one single-quoted word (see shellQuote), and the
+//     parts that must expand a variable ($SLURM_ARRAY_TASK_ID, the merge loop's
+//     $i) stand outside the quotes;
+//   - a Kubernetes manifest is a Go struct marshalled with gopkg.in/yaml.v3,
+//     so a value is one YAML string whatever it holds; in a container's
+//     command and args every $ is doubled, because the kubelet expands
+//     $(VAR) there (see kubeEscape);
+//   - an #SBATCH line holds only values checked against a narrow pattern
+//     (the job name we derive, --partition, --time, numbers); the results
+//     folder goes to sbatch on the submit script's command line instead.
+//
+// Comments that mention a value show it Go-quoted, so no line break in it
+// can end the comment. Values that no job file can carry (a NUL byte, a
+// Kubernetes image with a space or a control character, a claim that is no
+// Kubernetes name) are refused with an *OptionError naming the flag.
 package launch
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
-	"text/template"
 )
+
+// MaxShards is the largest --shards accepted. Kubernetes refuses an Indexed
+// Job whose parallelism (here, the shard count) passes 10^5 and warns about
+// tracking failed indexes from 10^4 up; Slurm's default MaxArraySize allows
+// 1001 array tasks, and a site that raises it seldom goes past 10^4. A shard
+// beyond the grid's run count has nothing to train, so 10^4 is room enough
+// while keeping the Job, the array and the merge bounded.
+const MaxShards = 10000
 
 // Options describe one launch.
 type Options struct {
 	Experiment string // grid name or file, as for --experiment
 	Profile    string // training profile; empty means the grid's default
-	Shards     int    // number of shards (array tasks / job indexes)
+	Shards     int    // number of shards (array tasks / job indexes), 1..MaxShards
 	Jobs       int    // runs trained at once inside each shard
 	Results    string // folder shared by all shards (PVC mount or shared file system)
 	// Kubernetes only.
@@ -36,36 +63,25 @@ type File struct {
 	Mode os.FileMode
 }
 
-func (o *Options) validate(kind string) error {
-	switch {
-	case o.Experiment == "":
-		return fmt.Errorf("launch: --experiment is required")
-	case o.Shards < 1:
-		return fmt.Errorf("launch: --shards must be at least 1, got %d", o.Shards)
-	case o.Jobs < 1:
-		return fmt.Errorf("launch: --jobs must be at least 1, got %d", o.Jobs)
-	case o.Results == "":
-		return fmt.Errorf("launch: --results folder is required")
-	case kind == "k8s" && o.Image == "":
-		return fmt.Errorf("launch: --image is required for Kubernetes")
-	case kind == "k8s" && o.Claim == "":
-		return fmt.Errorf("launch: --claim is required for Kubernetes")
-	case kind == "slurm" && o.Binary == "":
-		return fmt.Errorf("launch: --binary is required for Slurm")
-	}
-	for _, v := range []string{o.Experiment, o.Profile, o.Results, o.Image, o.Claim, o.Binary, o.Partition, o.Time} {
-		if strings.ContainsAny(v, "'\"\n\\$`") {
-			return fmt.Errorf("launch: value %q holds a quote, a backslash, $ or a newline", v)
-		}
-	}
-	return nil
+// OptionError reports an option that the job files cannot carry. Flag is
+// the replicate launch flag that set it, e.g. "--image".
+type OptionError struct {
+	Flag   string
+	Reason string
 }
 
-// jobName turns the experiment into a name Kubernetes and Slurm accept.
+func (e *OptionError) Error() string {
+	return "launch: " + e.Flag + ": " + e.Reason
+}
+
+// jobName turns the experiment into a name Kubernetes and Slurm accept: a
+// DNS-1123 label (lower-case letters, digits and '-', starting and ending
+// with a letter or digit) short enough for the "-merge" suffix and an
+// Indexed Job's pod host names ("<name>-<index>").
 func (o *Options) jobName() string {
 	base := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(o.Experiment), ".yaml"), ".yml")
 	name := "replicate-" + strings.ToLower(strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
 			return r
 		}
 		return '-'
@@ -73,36 +89,48 @@ func (o *Options) jobName() string {
 	if len(name) > 52 {
 		name = name[:52]
 	}
-	return strings.TrimRight(name, "-.")
+	return strings.TrimRight(name, "-")
 }
 
-// runArgs are the replicate arguments every shard shares.
-func (o *Options) runArgs() string {
-	args := "--experiment " + o.Experiment
+// runArgs are the replicate arguments every shard shares. Each flag and
+// its value make one argument, "--flag=value", so that no value can be
+// taken for a flag or a command whatever it starts with.
+func (o *Options) runArgs() []string {
+	args := []string{"--experiment=" + o.Experiment}
 	if o.Profile != "" {
-		args += " --profile " + o.Profile
+		args = append(args, "--profile="+o.Profile)
 	}
-	return args + fmt.Sprintf(" --jobs %d", o.Jobs)
+	return append(args, "--jobs="+strconv.Itoa(o.Jobs))
 }
 
-// fileSpec is one file to render from a template.
-type fileSpec struct {
-	name string
-	tmpl *template.Template
-	mode os.FileMode
+// shellQuote returns s as one POSIX shell word. Inside single quotes no
+// character has a meaning to sh, dash or bash, not even \, $, ` or a line
+// break; the only one that cannot appear there is ' itself, so each ' is
+// written '\” (close the quotes, an escaped quote, open them again).
+// A NUL byte cannot be carried by any shell word; validate refuses it.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// renderAll executes each template with data.
-func renderAll(data any, specs []fileSpec) ([]File, error) {
-	files := make([]File, 0, len(specs))
-	for _, fs := range specs {
-		var b bytes.Buffer
-		if err := fs.tmpl.Execute(&b, data); err != nil {
-			return nil, fmt.Errorf("launch: %s: %w", fs.name, err)
-		}
-		files = append(files, File{Name: fs.name, Body: b.Bytes(), Mode: fs.mode})
-	}
-	return files, nil
+// kubeEscape protects s from the kubelet, which expands $(VAR) in a
+// container's command and args before running them: "$$" becomes "$", a
+// known $(VAR) its value, and any other $ stays. Doubling every $ therefore
+// gives s back exactly, whether or not it holds "$(" or "$$".
+func kubeEscape(s string) string {
+	return strings.ReplaceAll(s, "$", "$$")
+}
+
+// slurmFilename escapes s for a Slurm file-name pattern (sbatch --output),
+// in which %A, %a, %j… are replaced and %% stands for %. A backslash turns
+// the patterns off altogether, so validate refuses one in a Slurm --results.
+func slurmFilename(s string) string {
+	return strings.ReplaceAll(s, "%", "%%")
+}
+
+// quoted shows s in a comment line: Go-quoted, so that every line break
+// and control character is escaped and the comment stays one line.
+func quoted(s string) string {
+	return strconv.Quote(s)
 }
 
 // Write writes files into dir, creating it.
