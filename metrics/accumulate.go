@@ -50,19 +50,47 @@ func NewAccumulator(classes int, ordered, scored bool) *Accumulator {
 // summary NaN; a NaN score makes spearman NaN. It panics if len(probs) != C
 // or label is outside [0, C).
 func (a *Accumulator) Add(probs []float64, label int, score float64) {
+	a.add(probs, math.NaN(), label, score)
+}
+
+// AddRegression counts one sample of a regression head: probs is the
+// one-hot row of its predicted class (the rounded, clamped output) and
+// value the raw output on the class-index scale. The class metrics use
+// probs; the expected-value metrics (mae_exp, and spearman's predicted
+// score) use value instead of probs' expectation, so that they measure
+// the regression itself rather than its rounding. A NaN or ±Inf value
+// counts like a non-finite row.
+func (a *Accumulator) AddRegression(probs []float64, value float64, label int, score float64) {
+	if math.IsNaN(value) || math.IsInf(value, 0) {
+		checkLabel(label, a.classes)
+		a.addInvalid(score)
+		return
+	}
+	a.add(probs, value, label, score)
+}
+
+// addInvalid counts a sample whose prediction is not finite.
+func (a *Accumulator) addInvalid(score float64) {
+	a.n++
+	a.invalid++
+	if a.scored {
+		a.expect = append(a.expect, math.NaN())
+		a.scores = append(a.scores, score)
+	}
+}
+
+// add counts one sample; value is the expected class, or NaN to take it
+// from probs.
+func (a *Accumulator) add(probs []float64, value float64, label int, score float64) {
 	if len(probs) != a.classes {
 		panic(errRowLength)
 	}
 	checkLabel(label, a.classes)
-	a.n++
 	if !finite(probs) {
-		a.invalid++
-		if a.scored {
-			a.expect = append(a.expect, math.NaN())
-			a.scores = append(a.scores, score)
-		}
+		a.addInvalid(score)
 		return
 	}
+	a.n++
 	a.conf.Add(argmaxFinite(probs), label)
 	rank := labelRank(probs, label, 5)
 	if rank < 1 {
@@ -72,7 +100,10 @@ func (a *Accumulator) Add(probs []float64, label int, score float64) {
 		a.top5++
 	}
 	if a.ordered {
-		e := expectedFinite(probs)
+		e := value
+		if math.IsNaN(e) {
+			e = expectedFinite(probs)
+		}
 		a.rps += rpsRow(probs, label)
 		a.maeExp += math.Abs(e - float64(label))
 		if a.scored {

@@ -23,7 +23,7 @@ func (r *run) learnDistance(ctx context.Context, epoch int, opts Options) error 
 	var sums [][]float64
 	counts := make([]int, c)
 	skipped := 0
-	err := r.predict(ctx, r.trainIdx, func(i int, _, f []float64) {
+	err := r.predict(ctx, r.trainIdx, func(i int, _, f []float64, _ float64) {
 		if sums == nil {
 			sums = make([][]float64, c)
 			for k := range sums {

@@ -27,7 +27,7 @@ func TestEpoch_LossValue(t *testing.T) {
 			order := shuffled(r.trainIdx, cfg.Seed, 0)
 			used := order[:len(order)/r.batch*r.batch]
 			sum := 0.0
-			if err := r.predict(t.Context(), used, func(i int, probs, _ []float64) {
+			if err := r.predict(t.Context(), used, func(i int, probs, _ []float64, _ float64) {
 				sum -= math.Log(probs[r.labels[used[i]]])
 			}, false); err != nil {
 				t.Fatal(err)

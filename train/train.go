@@ -375,10 +375,14 @@ func (r *run) evaluateAll(ctx context.Context, epoch int, meanLoss float64, sink
 			continue
 		}
 		acc := metrics.NewAccumulator(r.classes, r.ordered, r.scored)
-		if err := r.predict(ctx, sp.idx, func(i int, probs, _ []float64) {
+		if err := r.predict(ctx, sp.idx, func(i int, probs, _ []float64, value float64) {
 			score := math.NaN()
 			if r.scored {
 				score = r.scores[sp.idx[i]]
+			}
+			if r.spec.Head == losses.HeadScalar {
+				acc.AddRegression(probs, value, r.labels[sp.idx[i]], score)
+				return
 			}
 			acc.Add(probs, r.labels[sp.idx[i]], score)
 		}, false); err != nil {
@@ -402,39 +406,44 @@ func (r *run) evaluateAll(ctx context.Context, epoch int, meanLoss float64, sink
 }
 
 // predict runs the evaluation graph over idx and calls fn with each
-// sample's class probabilities (a one-hot row of the rounded output for a
-// regression head) and, when withFeatures, its penultimate features. With
-// cfg.Mirror both are averaged over the image and its mirror.
-func (r *run) predict(ctx context.Context, idx []int, fn func(i int, probs, features []float64), withFeatures bool) error {
+// sample's class probabilities, its expected class value and, when
+// withFeatures, its penultimate features. With cfg.Mirror the network's
+// outputs and features are averaged over the image and its mirror. For a
+// regression head the probabilities are the one-hot row of the rounded,
+// clamped (averaged) output and value is that raw output; for a softmax
+// head value is NaN (the expectation of probs).
+func (r *run) predict(ctx context.Context, idx []int, fn func(i int, probs, features []float64, value float64), withFeatures bool) error {
 	eb := r.eg.x.Shape()[0]
 	views := []datasets.View{{}}
 	if r.cfg.Mirror {
 		views = append(views, datasets.View{Mirror: true})
 	}
 	c := r.classes
-	var probs, feats []float64
+	w := r.spec.Outputs(c) // outputs per sample: C, or 1 for a regression head
+	var outs, feats []float64
+	row := make([]float64, c)
 	for start := 0; start < len(idx); start += eb {
 		chunk := idx[start:min(start+eb, len(idx))]
-		probs, feats = probs[:0], feats[:0]
+		outs, feats = outs[:0], feats[:0]
 		for vi, view := range views {
-			p, f, err := r.forward(ctx, chunk, view, withFeatures)
+			o, f, err := r.forward(ctx, chunk, view, withFeatures)
 			if err != nil {
 				return err
 			}
 			if vi == 0 {
-				probs, feats = append(probs, p...), append(feats, f...)
+				outs, feats = append(outs, o...), append(feats, f...)
 				continue
 			}
-			for j := range probs {
-				probs[j] += p[j]
+			for j := range outs {
+				outs[j] += o[j]
 			}
 			for j := range feats {
 				feats[j] += f[j]
 			}
 		}
 		if len(views) > 1 {
-			for j := range probs {
-				probs[j] /= float64(len(views))
+			for j := range outs {
+				outs[j] /= float64(len(views))
 			}
 			for j := range feats {
 				feats[j] /= float64(len(views))
@@ -449,14 +458,24 @@ func (r *run) predict(ctx context.Context, idx []int, fn func(i int, probs, feat
 			if withFeatures {
 				f = feats[i*fw : (i+1)*fw]
 			}
-			fn(start+i, probs[i*c:(i+1)*c], f)
+			if r.spec.Head == losses.HeadScalar {
+				v := outs[i]
+				clear(row)
+				if !math.IsNaN(v) && !math.IsInf(v, 0) {
+					row[losses.L2Class(v, c)] = 1
+				}
+				fn(start+i, row, f, v)
+				continue
+			}
+			fn(start+i, outs[i*w:(i+1)*w], f, math.NaN())
 		}
 	}
 	return nil
 }
 
-// forward evaluates one chunk in one view and returns its probabilities
-// (len(chunk)×C) and, if asked, its features.
+// forward evaluates one chunk in one view and returns the network's
+// outputs (len(chunk)×C probabilities, or len(chunk) raw values of a
+// regression head) and, if asked, its features.
 func (r *run) forward(ctx context.Context, chunk []int, view datasets.View, withFeatures bool) ([]float64, []float64, error) {
 	x := r.eg.x
 	zero(x.Data())
@@ -474,17 +493,10 @@ func (r *run) forward(ctx context.Context, chunk []int, view datasets.View, with
 	if err := r.eg.vm.RunAll(); err != nil {
 		return nil, nil, fmt.Errorf("evaluate: %w", err)
 	}
-	c := r.classes
+	w := r.spec.Outputs(r.classes)
 	out := float64s(r.eg.out, r.outBuf)
 	r.outBuf = out
-	probs := make([]float64, len(chunk)*c)
-	if r.spec.Head == losses.HeadScalar {
-		for i := range chunk {
-			probs[i*c+losses.L2Class(out[i], c)] = 1
-		}
-	} else {
-		copy(probs, out[:len(chunk)*c])
-	}
+	outs := append([]float64(nil), out[:len(chunk)*w]...)
 	var feats []float64
 	if withFeatures {
 		all := float64s(r.eg.feat, r.featBuf)
@@ -492,7 +504,7 @@ func (r *run) forward(ctx context.Context, chunk []int, view datasets.View, with
 		fw := len(all) / x.Shape()[0]
 		feats = append([]float64(nil), all[:len(chunk)*fw]...)
 	}
-	return probs, feats, nil
+	return outs, feats, nil
 }
 
 // confusionArtifact is the test confusion matrix of the last epoch.

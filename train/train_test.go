@@ -1,6 +1,7 @@
 package train
 
 import (
+	"math"
 	"testing"
 
 	"github.com/replicate-emd/replicate/datasets"
@@ -104,5 +105,20 @@ func TestRun_CombinedWarmup(t *testing.T) {
 	}
 	if got[3] == want[3] {
 		t.Errorf("epoch 3: ce+emd2 equals CE (%v): the combined phase did not start", got[3])
+	}
+}
+
+// TestRun_L2RawOutput: the expected-value MAE of the regression head is
+// measured on its raw output, so it differs from the MAE of the rounded
+// class (before, both were the rounded class's).
+func TestRun_L2RawOutput(t *testing.T) {
+	cfg := smokeConfig("l2")
+	cfg.Epochs, cfg.LR = 2, 0.002
+	res, err := Run(t.Context(), cfg, smokeData(t), 0, func(EpochMetrics) error { return nil }, Options{})
+	if err != nil || res.Status != StatusFinished {
+		t.Fatalf("%v, %+v", err, res)
+	}
+	if m := res.Test; m["mae_exp"] == m["mae"] || math.IsNaN(m["mae_exp"]) {
+		t.Errorf("mae_exp %v, mae %v: want the raw output's error, not the rounded class's", m["mae_exp"], m["mae"])
 	}
 }
