@@ -130,14 +130,19 @@ func (d *DB) alive(owner string) bool {
 
 // Heartbeat refreshes the heartbeat of run key held by owner.
 func (d *DB) Heartbeat(ctx context.Context, key, owner string) error {
-	res, err := d.db.ExecContext(ctx, `UPDATE runs SET heartbeat = ? WHERE key = ? AND owner = ? AND status = ?`, d.now(), key, owner, StatusRunning)
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("heartbeat of run %s: %w", key, err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE runs SET heartbeat = ? WHERE key = ? AND owner = ? AND status = ?`, d.now(), key, owner, StatusRunning)
 	if err != nil {
 		return fmt.Errorf("heartbeat of run %s: %w", key, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("heartbeat of run %s: %w", key, ErrNotOwner)
 	}
-	return nil
+	return tx.Commit()
 }
 
 // AppendMetrics records metrics of run key, held by owner, and refreshes

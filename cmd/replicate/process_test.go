@@ -71,7 +71,7 @@ func binary(t *testing.T) string {
 func runMetrics(t *testing.T, path string) map[string][]results.Metric {
 	t.Helper()
 	ctx := context.Background()
-	db, err := results.Open(ctx, path)
+	db, err := results.OpenReadOnly(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func sameMetrics(t *testing.T, want, got map[string][]results.Metric) {
 	}
 }
 
-func writeGrid(t *testing.T) string {
+func writeSlowGrid(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "slow.yaml")
 	if err := os.WriteFile(path, []byte(slowGrid), 0o644); err != nil {
@@ -129,7 +129,7 @@ func finishedCount(t *testing.T, path string) int {
 	if _, err := os.Stat(path); err != nil {
 		return 0
 	}
-	db, err := results.Open(context.Background(), path)
+	db, err := results.OpenReadOnly(context.Background(), path)
 	if err != nil {
 		return 0
 	}
@@ -145,7 +145,7 @@ func finishedCount(t *testing.T, path string) int {
 // and starts it again: no finished run is lost or repeated, and the final
 // database equals that of an uninterrupted run.
 func TestKillAndResume(t *testing.T) {
-	bin, grid := binary(t), writeGrid(t)
+	bin, grid := binary(t), writeSlowGrid(t)
 	dir := t.TempDir()
 	ref, killed := filepath.Join(dir, "ref.db"), filepath.Join(dir, "killed.db")
 	if out, err := exec.Command(bin, "--experiment", grid, "--db", ref).CombinedOutput(); err != nil {
@@ -179,7 +179,7 @@ func TestKillAndResume(t *testing.T) {
 // TestTwoProcessesOneDB runs the same grid from two processes on one
 // database at once: no "database is locked", every run trained once.
 func TestTwoProcessesOneDB(t *testing.T) {
-	bin, grid := binary(t), writeGrid(t)
+	bin, grid := binary(t), writeSlowGrid(t)
 	db := filepath.Join(t.TempDir(), "shared.db")
 	var wg sync.WaitGroup
 	outs := make([]string, 2)
@@ -198,9 +198,10 @@ func TestTwoProcessesOneDB(t *testing.T) {
 		if errs[i] != nil || strings.Contains(outs[i], "locked") {
 			t.Errorf("process %d: %v\n%s", i, errs[i], outs[i])
 		}
-		var n int
-		if _, err := fmt.Sscanf(outs[i][strings.Index(outs[i], "6 runs: "):], "6 runs: %d trained", &n); err != nil {
-			t.Fatalf("process %d: no summary in\n%s", i, outs[i])
+		n, ok := trainedOf(outs[i], 6)
+		if !ok {
+			t.Errorf("process %d: no summary in\n%s", i, outs[i])
+			continue
 		}
 		trained += n
 	}
@@ -210,6 +211,19 @@ func TestTwoProcessesOneDB(t *testing.T) {
 	if n := finishedCount(t, db); n != 6 {
 		t.Errorf("%d finished runs, want 6", n)
 	}
+}
+
+// trainedOf reads the number of runs trained from the summary line "<runs>
+// runs: <n> trained, …" in a replicate process's output; ok is false when
+// the line is missing (the process failed before it).
+func trainedOf(out string, runs int) (n int, ok bool) {
+	prefix := fmt.Sprintf("%d runs: ", runs)
+	i := strings.Index(out, prefix)
+	if i < 0 {
+		return 0, false
+	}
+	_, err := fmt.Sscanf(out[i:], prefix+"%d trained", &n)
+	return n, err == nil
 }
 
 // TestShardsMerge runs the smoke grid as 4 shards into 4 databases, merges
@@ -246,7 +260,7 @@ func TestShardsMerge(t *testing.T) {
 // interrupted, and a second start finishes the grid with the same results
 // as an uninterrupted run.
 func TestInterruptAndResume(t *testing.T) {
-	bin, grid := binary(t), writeGrid(t)
+	bin, grid := binary(t), writeSlowGrid(t)
 	dir := t.TempDir()
 	ref, cut := filepath.Join(dir, "ref.db"), filepath.Join(dir, "cut.db")
 	if out, err := exec.Command(bin, "--experiment", grid, "--db", ref, "--jobs", "1").CombinedOutput(); err != nil {
@@ -267,7 +281,7 @@ func TestInterruptAndResume(t *testing.T) {
 	if !errors.As(err, &exit) || exit.ExitCode() != exitInterrupted {
 		t.Fatalf("interrupted process: %v, want exit status %d", err, exitInterrupted)
 	}
-	db, err := results.Open(context.Background(), cut)
+	db, err := results.OpenReadOnly(context.Background(), cut)
 	if err != nil {
 		t.Fatal(err)
 	}

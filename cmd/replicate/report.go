@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 
 	"github.com/spf13/cobra"
 
@@ -32,7 +34,10 @@ func newReportCmd(g *globalOptions) *cobra.Command {
 Published numbers come from the file embedded in the binary (report/published.yaml);
 --published reads an edited copy instead, e.g. one where you typed in the numbers of the
 paper's tables. Only runs under the paper profile are ever called a reproduction of a
-published number. The same database gives byte-identical files.`,
+published number. The same database gives byte-identical files.
+
+The database is opened read-only: the report never writes to it, and may be run while a
+grid is writing it (it reads what was committed when it starts each query).`,
 		Example: `  replicate report
   replicate report --db /tmp/r.db --out /tmp/report
   replicate report --published my-published.yaml`,
@@ -45,10 +50,7 @@ published number. The same database gives byte-identical files.`,
 					return err
 				}
 			}
-			if _, err := os.Stat(g.db); err != nil {
-				return fmt.Errorf("results database %s: %w (run an experiment first, or pass --db)", g.db, err)
-			}
-			db, err := results.Open(cmd.Context(), g.db)
+			db, err := openForReport(cmd.Context(), g.db)
 			if err != nil {
 				return err
 			}
@@ -68,4 +70,22 @@ published number. The same database gives byte-identical files.`,
 	}
 	cmd.Flags().StringVar(&published, "published", "", "published numbers to compare with (YAML; default: the embedded report/published.yaml)")
 	return cmd
+}
+
+// openForReport opens the database the report reads, read-only: it must be
+// a replicate database of this binary's schema (an older one is not
+// migrated here, since the report never writes).
+func openForReport(ctx context.Context, path string) (*results.DB, error) {
+	db, err := results.OpenReadOnly(ctx, path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("results database %s: %w (run an experiment first, or pass --db)", path, fs.ErrNotExist)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Outdated(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%w; open it once with this replicate to migrate it (e.g. 'replicate list --db %s')", err, path)
+	}
+	return db, nil
 }
