@@ -31,10 +31,12 @@ type RunSpec struct {
 	Seed        uint64      `json:"seed"`
 }
 
-// Canonical returns the canonical JSON of the spec.
+// Canonical returns the canonical JSON of the spec. It panics on a NaN or
+// ±Inf float, which JSON cannot encode; the specs of a validated grid never
+// hold one (Grid.Validate refuses them).
 func (s RunSpec) Canonical() []byte {
 	b, err := json.Marshal(s)
-	if err != nil { // cannot happen: the struct holds only plain values
+	if err != nil {
 		panic("experiments: marshal run spec: " + err.Error())
 	}
 	return b

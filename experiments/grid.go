@@ -183,6 +183,9 @@ func (g *Grid) Validate(file string) error {
 	bad := func(key, format string, args ...any) error {
 		return &GridError{File: file, Key: key, Msg: fmt.Sprintf(format, args...)}
 	}
+	if key, v, ok := checkFinite(g); ok {
+		return bad(key, "must be a finite number, got %v", v)
+	}
 	switch {
 	case g.Name == "":
 		return bad("name", "missing")
@@ -196,6 +199,9 @@ func (g *Grid) Validate(file string) error {
 		return bad("seeds", "empty: nothing to run")
 	case len(g.Profiles) == 0:
 		return bad("profiles", "empty: nothing to run")
+	}
+	if err := g.checkGridSizes(bad); err != nil {
+		return err
 	}
 	for i, f := range g.TestFolds {
 		if f < 0 || f >= g.Folds {
@@ -271,6 +277,9 @@ func (g *Grid) Validate(file string) error {
 			if len(lrs) == 0 {
 				return bad(k, "empty: nothing to run")
 			}
+			if i, ok := duplicate(lrs); ok {
+				return bad(fmt.Sprintf("%s[%d]", k, i), "%v is listed twice", lrs[i])
+			}
 			for i, lr := range lrs {
 				if !(lr > 0) {
 					return bad(fmt.Sprintf("%s[%d]", k, i), "must be positive, got %v", lr)
@@ -284,6 +293,9 @@ func (g *Grid) Validate(file string) error {
 			return bad(key+".loss.warmup_lr", "a warm-up of %d epochs needs a positive learning rate, got %v", o.WarmupEpochs, o.WarmupLR)
 		case p.Data.Name != "":
 			return bad(key+".data.name", "a profile may not change the dataset")
+		}
+		if err := g.checkProfileSizes(bad, name, p); err != nil {
+			return err
 		}
 	}
 	return nil

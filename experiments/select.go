@@ -1,7 +1,9 @@
 package experiments
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -29,6 +31,75 @@ func (f Filter) Apply(specs []RunSpec) []RunSpec {
 	}
 	return out
 }
+
+// FilterError says why a filter selects no run. With Field set ("loss" or
+// "fold"), Values are the listed values that no run has and Valid the
+// values the runs do have; with Field empty, each listed value matches
+// some run but no run matches the filter as a whole (a loss of one grid
+// with a fold of another).
+type FilterError struct {
+	Field  string
+	Values []string
+	Valid  []string
+	Runs   int // the runs the filter was applied to
+}
+
+func (e *FilterError) Error() string {
+	switch e.Field {
+	case "":
+		return fmt.Sprintf("none of the %d runs has both a listed loss and a listed fold", e.Runs)
+	case "loss":
+		return fmt.Sprintf("no run has loss %s (losses: %s)", strings.Join(e.Values, ", "), strings.Join(e.Valid, ", "))
+	}
+	return fmt.Sprintf("no run has %s %s (%ss: %s)", e.Field, strings.Join(e.Values, ", "), e.Field, strings.Join(e.Valid, ", "))
+}
+
+// Select is Apply that fails when the filter cannot be what was meant: a
+// listed loss or fold that none of specs has, or a filter that selects no
+// run at all, gives a *FilterError. An empty filter selects every spec.
+func (f Filter) Select(specs []RunSpec) ([]RunSpec, error) {
+	losses := map[string]bool{}
+	folds := map[int]bool{}
+	for _, s := range specs {
+		losses[s.Loss] = true
+		folds[s.Fold] = true
+	}
+	if err := missing("loss", f.Losses, losses, strconv.Quote, identity); err != nil {
+		err.Runs = len(specs)
+		return nil, err
+	}
+	if err := missing("fold", f.Folds, folds, strconv.Itoa, strconv.Itoa); err != nil {
+		err.Runs = len(specs)
+		return nil, err
+	}
+	out := f.Apply(specs)
+	if len(out) == 0 && len(specs) > 0 {
+		return nil, &FilterError{Runs: len(specs)}
+	}
+	return out, nil
+}
+
+// missing returns a *FilterError listing the values absent from present
+// (written by bad) and the present ones in order (written by good), or nil
+// when every value is present.
+func missing[T cmp.Ordered](field string, values []T, present map[T]bool, bad, good func(T) string) *FilterError {
+	var absent []string
+	for _, v := range values {
+		if !present[v] {
+			absent = append(absent, bad(v))
+		}
+	}
+	if len(absent) == 0 {
+		return nil
+	}
+	e := &FilterError{Field: field, Values: absent}
+	for _, v := range slices.Sorted(maps.Keys(present)) {
+		e.Valid = append(e.Valid, good(v))
+	}
+	return e
+}
+
+func identity(s string) string { return s }
 
 // Shard is one part of a grid split over N machines: Index in [0, Count).
 type Shard struct {

@@ -70,8 +70,10 @@ type Runner struct {
 }
 
 // Run executes specs with up to Jobs runs at once. A run's own failure is
-// recorded and counted; a store error or a cancelled ctx stops the runner
-// (runs in flight are recorded as interrupted) and is returned.
+// recorded and counted; so is a panic in a run's goroutine, which fails
+// that run only (status failed, error "panic: …", the stack to the
+// Reporter's Warn). A store error or a cancelled ctx stops the runner (runs
+// in flight are recorded as interrupted) and is returned.
 func (r *Runner) Run(ctx context.Context, specs []experiments.RunSpec) (Summary, error) {
 	if r.Now == nil {
 		r.Now = time.Now
@@ -163,11 +165,22 @@ func count(s *Summary, o outcome) {
 	}
 }
 
-func (r *Runner) runOne(ctx context.Context, spec experiments.RunSpec, index, total int) (outcome, error) {
+// runOne trains one run and records how it ended. A panic anywhere in it
+// fails this run only: inside the training it becomes the run's failed
+// result (trainRecovered); elsewhere (the store, the reporter) it is
+// recorded by recordPanic.
+func (r *Runner) runOne(ctx context.Context, spec experiments.RunSpec, index, total int) (out outcome, err error) {
 	if ctx.Err() != nil {
 		return outNone, nil
 	}
-	key := spec.Key()
+	var key string
+	started := false
+	defer func() {
+		if v := recover(); v != nil {
+			out, err = r.recordPanic(ctx, spec, key, started, v)
+		}
+	}()
+	key = spec.Key()
 	prev, err := r.Store.StartRun(ctx, results.Run{
 		Key: key, Experiment: spec.Experiment, Dataset: spec.Dataset.Name, Loss: spec.Loss,
 		Fold: spec.Fold, Seed: spec.Seed, Profile: spec.Profile, Config: string(spec.Canonical()),
@@ -183,10 +196,11 @@ func (r *Runner) runOne(ctx context.Context, spec experiments.RunSpec, index, to
 	case err != nil:
 		return outNone, err
 	}
+	started = true
 	r.report(func(rep Reporter) { rep.RunStarted(spec, index, total) })
 	start := r.Now()
 	stopBeat := r.heartbeat(ctx, key)
-	res, runErr := r.train(ctx, spec, key, prev)
+	res, runErr := r.trainRecovered(ctx, spec, key, prev)
 	beatErr := stopBeat()
 	r.report(func(rep Reporter) { rep.RunFinished(spec, res, r.Now().Sub(start)) })
 	if errors.Is(beatErr, results.ErrNotOwner) || errors.Is(runErr, results.ErrNotOwner) {
@@ -248,7 +262,7 @@ func (r *Runner) heartbeat(ctx context.Context, key string) func() error {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if e := r.Store.Heartbeat(ctx, key, r.Owner); e != nil && err == nil && ctx.Err() == nil {
+				if e := r.beat(ctx, key); e != nil && err == nil && ctx.Err() == nil {
 					err = e
 				}
 			}
@@ -259,6 +273,17 @@ func (r *Runner) heartbeat(ctx context.Context, key string) func() error {
 		wg.Wait()
 		return err
 	}
+}
+
+// beat refreshes the heartbeat once; a panic in the store is returned as
+// an error, since no recover outside this goroutine can catch it.
+func (r *Runner) beat(ctx context.Context, key string) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = newPanicError(v)
+		}
+	}()
+	return r.Store.Heartbeat(ctx, key, r.Owner)
 }
 
 func (r *Runner) train(ctx context.Context, spec experiments.RunSpec, key string, prevEpochs int) (train.Result, error) {

@@ -38,7 +38,8 @@ func newListCmd(g *globalOptions) *cobra.Command {
 		Long: `List the runs that 'replicate all' (or --experiment) would train, one line per run,
 with their key and their status in the database: pending (not in the database yet),
 running, finished, failed, diverged or interrupted. Filters (--loss, --fold, --shard) and
---profile select runs as they do for training.`,
+--profile select runs as they do for training: a loss or fold that no listed run has,
+or a combination that selects nothing, is an error; an empty shard lists nothing.`,
 		Example: `  replicate list
   replicate list --experiment smoke --json`,
 		Args: cobra.NoArgs,

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -26,11 +28,11 @@ type runOptions struct {
 }
 
 func addRunFlags(fs *pflag.FlagSet, o *runOptions) {
-	fs.StringSliceVar(&o.losses, "loss", nil, "run only these losses (comma-separated, e.g. ce,emd2)")
-	fs.IntSliceVar(&o.folds, "fold", nil, "run only these folds (comma-separated, 0-based)")
+	fs.StringSliceVar(&o.losses, "loss", nil, "run only these losses (comma-separated, e.g. ce,emd2); a loss no selected run has is an error")
+	fs.IntSliceVar(&o.folds, "fold", nil, "run only these test folds (comma-separated, 0-based); a fold no selected run has is an error")
 	fs.IntVarP(&o.jobs, "jobs", "j", runtime.NumCPU(), "train this many runs at once (default: the number of CPUs)")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "print the runs that would train, and train nothing")
-	fs.StringVar(&o.shard, "shard", "", "run only shard `i/N` of the runs (0 ≤ i < N), for several machines")
+	fs.StringVar(&o.shard, "shard", "", "run only shard `i/N` of the runs (0 ≤ i < N), for several machines; a shard left empty (N > runs) trains nothing and exits 0")
 }
 
 func newAllCmd(g *globalOptions) *cobra.Command {
@@ -76,15 +78,40 @@ func selectRuns(g *globalOptions, o *runOptions, names []string) ([]experiments.
 		}
 		specs = append(specs, s...)
 	}
-	specs = experiments.Filter{Losses: o.losses, Folds: o.folds}.Apply(specs)
+	specs, err := experiments.Filter{Losses: o.losses, Folds: o.folds}.Select(specs)
+	if err != nil {
+		return nil, filterFlagError(o, err)
+	}
 	if o.shard != "" {
 		sh, err := experiments.ParseShard(o.shard)
 		if err != nil {
 			return nil, fmt.Errorf("--shard: %w", err)
 		}
-		specs = sh.Select(specs)
+		all := len(specs)
+		if specs = sh.Select(specs); len(specs) == 0 {
+			// Legitimate in a job array sized for a larger grid: not an error.
+			fmt.Fprintf(g.io.ErrOut, "shard %s selects none of the %d runs (more shards than runs): nothing to do\n", o.shard, all)
+		}
 	}
 	return specs, nil
+}
+
+// filterFlagError names the flags of a filter that selects no run: a
+// --loss or --fold value no selected run has, or a combination of them
+// that matches no run.
+func filterFlagError(o *runOptions, err error) error {
+	var fe *experiments.FilterError
+	if !errors.As(err, &fe) {
+		return err
+	}
+	if fe.Field != "" {
+		return fmt.Errorf("--%s: %w", fe.Field, err)
+	}
+	folds := make([]string, len(o.folds))
+	for i, f := range o.folds {
+		folds[i] = strconv.Itoa(f)
+	}
+	return fmt.Errorf("--loss %s --fold %s: %w", strings.Join(o.losses, ","), strings.Join(folds, ","), err)
 }
 
 // runExperiments runs the named grids against the database, printing
