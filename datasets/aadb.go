@@ -157,7 +157,7 @@ func AADB(ctx context.Context, root string, o AADBOptions) (*List, error) {
 	for split, names := range aadbSplitFiles {
 		file := ""
 		for _, n := range names {
-			if fi, err := os.Stat(filepath.Join(root, dir, n)); err == nil && fi.Mode().IsRegular() {
+			if exists(filepath.Join(root, dir, n)) {
 				file = filepath.Join(dir, n)
 				break
 			}
@@ -173,9 +173,9 @@ func AADB(ctx context.Context, root string, o AADBOptions) (*List, error) {
 }
 
 func aadbReadFile(ctx context.Context, l *List, root, file string, split int, o AADBOptions) error {
-	f, err := os.Open(filepath.Join(root, file))
+	f, err := openData(aadbName, file, filepath.Join(root, file), metadataFile)
 	if err != nil {
-		return fmt.Errorf("%s: %w", aadbName, err)
+		return err
 	}
 	defer f.Close()
 	l.Report.Files = append(l.Report.Files, file)

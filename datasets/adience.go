@@ -245,9 +245,9 @@ func adienceReadFile(ctx context.Context, l *List, root, file string, fold int, 
 	if err := requireFile(adienceName, root, path, adienceLayout); err != nil {
 		return err
 	}
-	f, err := os.Open(path)
+	f, err := openData(adienceName, file, path, metadataFile)
 	if err != nil {
-		return fmt.Errorf("%s: %w", adienceName, err)
+		return err
 	}
 	defer f.Close()
 	rep := l.Report

@@ -306,7 +306,7 @@ func TestAdience_RealFaces(t *testing.T) {
 		if want := "30601258@N03/" + parts[1] + "/" + parts[2]; s.ID != want {
 			t.Errorf("%s: id %q, want %q", rel, s.ID, want)
 		}
-		img, err := readImageFile(f)
+		img, err := readImageFile(t.Context(), f)
 		if err != nil {
 			t.Errorf("%s: %v", rel, err)
 			continue

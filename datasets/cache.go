@@ -75,17 +75,20 @@ func (c *Cache) key(path string, settings string) (string, []byte, error) {
 		abs = path
 	}
 	fi, err := os.Stat(path)
+	if err == nil {
+		err = imageFile.check(fi)
+	}
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return "", nil, &ImageError{Path: path, Kind: ErrImageMissing}
 		}
-		return "", nil, &ImageError{Path: path, Kind: ErrImageUnreadable, Err: err}
+		return "", nil, &ImageError{Path: path, Kind: ErrImageUnreadable, Err: bareError(err)}
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "v1\x00%s\x00%d\x00%d\x00%s", abs, fi.Size(), fi.ModTime().UnixNano(), settings)
 	var data []byte
 	if c.hashContent {
-		data, err = os.ReadFile(path)
+		data, err = readRegular(path, imageFile)
 		if err != nil {
 			return "", nil, &ImageError{Path: path, Kind: ErrImageUnreadable, Err: err}
 		}
@@ -99,9 +102,10 @@ func (c *Cache) entryPath(key string) string {
 	return filepath.Join(c.dir, key[:2], key+".rgb")
 }
 
-// get reads an entry; ok is false on a miss or a damaged entry.
+// get reads an entry; ok is false on a miss or a damaged entry (which
+// includes anything but a regular file within maxCacheEntryBytes).
 func (c *Cache) get(key string) (*rgbImage, bool) {
-	data, err := os.ReadFile(c.entryPath(key))
+	data, err := readRegular(c.entryPath(key), cacheFile)
 	if err != nil {
 		c.misses.Add(1)
 		return nil, false

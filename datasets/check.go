@@ -318,7 +318,10 @@ func (c *imageChecker) check(path string) {
 	if c.ctx.Err() != nil {
 		return
 	}
-	_, err := readImageFile(path)
+	_, err := readImageFile(c.ctx, path)
+	if err != nil && c.ctx.Err() != nil {
+		return // cancelled: not a verdict on the image
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.counts.Total++

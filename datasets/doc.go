@@ -162,8 +162,9 @@
 // One header line; one row per sample: a unique non-empty id, an integer
 // label ≥ 0, an integer fold ≥ 0, an optional finite score (when the fourth
 // column is named "score"), then the finite feature values. Lines starting
-// with '#' are comments; RFC 4180 quoting applies. Errors name file:line and
-// what was expected.
+// with '#' are comments; RFC 4180 quoting applies. Without a given number
+// of classes, labels must be below the number of rows; folds must be below
+// 100 or the number of rows. Errors name file:line and what was expected.
 //
 // # Synthetic
 //
@@ -202,13 +203,43 @@
 // how many of the kept samples' images are present (exist and decode),
 // missing or unreadable. [CheckReport] has JSON tags and [CheckReport.WriteText].
 //
+// # Limits
+//
+// Every file read by name (images, metadata files, IDX files, features
+// CSVs, cache entries) goes through one helper: it must be a regular file
+// once symbolic links are followed, checked before the open and again on
+// the open file (opened non-blocking on Unix), so a named pipe or a device
+// put in place of a file is refused at once ([ErrNotRegular]) instead of
+// blocking or being read forever; and it is read through a size limit per
+// kind ([ErrFileTooLarge]): [MaxImageFileBytes] 64 MiB,
+// [MaxMetadataFileBytes] 256 MiB, [MaxFeaturesFileBytes] 1 GiB,
+// [MaxIDXFileBytes] 2 GiB plus the header.
+//
+// Numbers read from a file size nothing until they are checked against
+// the bytes present: an IDX header must agree with the file size (raw) or
+// with what gzip can expand to (1032:1); a features file's labels must stay
+// below its number of rows (unless the number of classes is given) and its
+// folds below 100 or the number of rows.
+//
+// Images are sized from their headers before they are decoded: the raster
+// the image package will allocate for the colour model (16-bit gray 2
+// bytes a pixel, RGBA 4, RGBA64 8, a JPEG's YCbCr planes up to 3, CMYK 8,
+// with interlaced PNGs and progressive JPEGs' coefficients counted) plus
+// the RGB copy. A step (decoding, cropping to a box, resizing) needing
+// more than [MaxImageDecodeBytes] (512 MiB) is refused with an error naming
+// the file and the dimensions ([ErrImageTooLarge]); the others take their
+// bytes from a budget shared by the whole process, [DecodeBudgetBytes]
+// (1 GiB), so that parallel workers together stay within it.
+//
 // # Errors
 //
 // A malformed line is a [*ParseError] (Dataset, File, Line, Err; matches
 // [ErrMalformed]), printed as "adience: fold_2_data.txt:3803: want 12
 // fields, got 2". A missing root is a [*RootError] ([ErrRootMissing]); a
-// missing or undecodable image an [*ImageError] ([ErrImageMissing],
-// [ErrImageUnreadable]). Loaders fail on the first malformed line unless
-// told to be lenient, and never guess a label: a row is kept, dropped with
-// a counted reason, or reported.
+// metadata file that is not a regular file, too large or unreadable a
+// [*FileError] ("adience: fold_0_data.txt: not a regular file (named
+// pipe)"); a missing, unreadable or oversized image an [*ImageError]
+// ([ErrImageMissing], [ErrImageUnreadable]). Loaders fail on the first
+// malformed line unless told to be lenient, and never guess a label: a row
+// is kept, dropped with a counted reason, or reported.
 package datasets

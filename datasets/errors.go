@@ -31,6 +31,18 @@ var (
 	ErrCheckFailed = errors.New("dataset check failed")
 	// ErrTooLarge marks a request to materialise more samples than allowed.
 	ErrTooLarge = errors.New("dataset too large to materialise")
+	// ErrNotRegular marks a file that is not a regular file once symbolic
+	// links are followed (a named pipe, a device, a folder): it is refused
+	// before it is read, so that reading cannot block or run forever.
+	ErrNotRegular = errors.New("not a regular file")
+	// ErrFileTooLarge marks a file larger than the limit for its kind
+	// (MaxImageFileBytes, MaxMetadataFileBytes, MaxFeaturesFileBytes,
+	// MaxIDXFileBytes).
+	ErrFileTooLarge = errors.New("file too large")
+	// ErrImageTooLarge marks an image whose decoding, cropping or resizing
+	// would need more than MaxImageDecodeBytes of memory. It comes inside an
+	// *ImageError of kind ErrImageUnreadable.
+	ErrImageTooLarge = errors.New("image too large")
 )
 
 // ParseError is a problem at one line of one metadata file, in the manner of
@@ -111,6 +123,32 @@ func (e *RootError) Error() string {
 
 // Is reports whether target is ErrRootMissing.
 func (e *RootError) Is(target error) bool { return target == ErrRootMissing }
+
+// FileError reports a file that was not read: not a regular file
+// (ErrNotRegular), larger than the limit for its kind (ErrFileTooLarge), or
+// one that cannot be opened (the system's error; a missing one matches
+// fs.ErrNotExist). Its message reads
+//
+//	adience: fold_0_data.txt: not a regular file (named pipe)
+//
+// File is the path relative to the dataset root where there is one, as in
+// *ParseError.
+type FileError struct {
+	Dataset string // dataset name, e.g. "adience"
+	File    string // file, relative to the root where there is one
+	Err     error  // the cause
+}
+
+// Error implements error.
+func (e *FileError) Error() string {
+	if e.Dataset == "" {
+		return fmt.Sprintf("%s: %v", e.File, e.Err)
+	}
+	return fmt.Sprintf("%s: %s: %v", e.Dataset, e.File, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *FileError) Unwrap() error { return e.Err }
 
 // ImageError reports an image that is missing or cannot be decoded. It
 // wraps ErrImageMissing or ErrImageUnreadable and, for decoding failures, the

@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 )
@@ -29,8 +29,12 @@ type FeaturesOptions struct {
 // then one row per sample: a non-empty unique id, an integer label ≥ 0, an
 // integer fold ≥ 0, optionally a finite score (kept in Memory.Score), then
 // the finite feature values (at least one). Lines starting with '#' are
-// comments. RFC 4180 quoting applies. Errors are *ParseError naming
-// file:line and what was expected. ctx is checked every 1024 rows.
+// comments. RFC 4180 quoting applies. Labels and folds are bounded by the
+// rows read, since tables are later sized by them: without
+// FeaturesOptions.Classes, a label must be below the number of rows; a
+// fold must be below 100 or the number of rows, whichever is larger.
+// Errors are *ParseError naming file:line and what was expected. ctx is
+// checked every 1024 rows.
 func ReadFeatures(ctx context.Context, r io.Reader, file string, o FeaturesOptions) (*Memory, error) {
 	if o.Name == "" {
 		o.Name = featuresName
@@ -61,7 +65,7 @@ func ReadFeatures(ctx context.Context, r io.Reader, file string, o FeaturesOptio
 		m.Score = []float64{}
 	}
 	seen := make(map[string]int)
-	maxLabel := -1
+	var maxLabel, maxFold extreme
 	for n := 0; ; n++ {
 		if n%1024 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -79,21 +83,57 @@ func ReadFeatures(ctx context.Context, r io.Reader, file string, o FeaturesOptio
 		if err := m.addFeatureRow(rec, first, hasScore, seen, line); err != nil {
 			return nil, &ParseError{Dataset: featuresName, File: file, Line: line, Err: err}
 		}
-		maxLabel = max(maxLabel, m.Y[len(m.Y)-1])
-		if o.Classes > 0 && maxLabel >= o.Classes {
-			return nil, parseErr(featuresName, file, line, "want a label in [0, %d), got %d", o.Classes, maxLabel)
+		y := m.Y[len(m.Y)-1]
+		if o.Classes > 0 && y >= o.Classes {
+			return nil, parseErr(featuresName, file, line, "want a label in [0, %d), got %d", o.Classes, y)
 		}
+		maxLabel.see(y, line)
+		maxFold.see(m.Fold[len(m.Fold)-1], line)
 	}
 	if m.Len() == 0 {
 		return nil, parseErr(featuresName, file, 0, "no data rows after the header")
 	}
+	if err := checkFeatureIndices(file, m.Len(), o.Classes, maxLabel, maxFold); err != nil {
+		return nil, err
+	}
 	if m.Classes == 0 {
-		m.Classes = maxLabel + 1
+		m.Classes = maxLabel.v + 1
 	}
 	if m.Classes < 2 {
-		return nil, parseErr(featuresName, file, 0, "want at least 2 classes, got labels 0..%d", maxLabel)
+		return nil, parseErr(featuresName, file, 0, "want at least 2 classes, got labels 0..%d", maxLabel.v)
 	}
 	return m, m.Validate()
+}
+
+// maxFeaturesFold is the fold index a features file may always use;
+// larger ones must stay below the number of rows.
+const maxFeaturesFold = 100
+
+// extreme is the largest value seen and the line where it was first seen.
+type extreme struct{ v, line int }
+
+// see records v at line when it is the first value or a new largest.
+func (e *extreme) see(v, line int) {
+	if e.line == 0 || v > e.v {
+		e.v, e.line = v, line
+	}
+}
+
+// checkFeatureIndices bounds the labels and folds of a features file by
+// what the file holds, before anything is sized by them (class and fold
+// tables): without a number of classes given, a label must be below the
+// number of rows (there cannot be more classes than samples); a fold must
+// be below maxFeaturesFold or the number of rows, whichever is larger.
+func checkFeatureIndices(file string, rows, classes int, label, fold extreme) error {
+	if classes == 0 && label.v >= rows {
+		return parseErr(featuresName, file, label.line,
+			"label %d: want a label below the %d rows of the file (the number of classes is inferred from the labels)", label.v, rows)
+	}
+	if limit := max(maxFeaturesFold, rows); fold.v >= limit {
+		return parseErr(featuresName, file, fold.line,
+			"fold %d: want a fold below %d (%d or the number of rows, whichever is larger)", fold.v, limit, maxFeaturesFold)
+	}
+	return nil
 }
 
 // addFeatureRow parses one record into m.
@@ -167,13 +207,13 @@ func csvErr(file string, err error) error {
 
 // LoadFeatures reads a features CSV file (see ReadFeatures).
 func LoadFeatures(ctx context.Context, path string, o FeaturesOptions) (*Memory, error) {
-	f, err := os.Open(path)
+	f, err := openData(featuresName, path, path, featuresFile)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
+		if errors.Is(err, fs.ErrNotExist) {
 			return nil, &RootError{Dataset: featuresName, Root: path, Missing: path,
 				Layout: "one CSV file: header id,label,fold[,score],<features…>, one row per sample"}
 		}
-		return nil, fmt.Errorf("%s: %w", featuresName, err)
+		return nil, err
 	}
 	defer f.Close()
 	return ReadFeatures(ctx, f, path, o)

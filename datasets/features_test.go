@@ -59,6 +59,9 @@ func TestReadFeatures_Err(t *testing.T) {
 		{"OneClass", "id,label,fold,x\na,0,0,1\n", FeaturesOptions{}, 0, "at least 2 classes"},
 		{"LabelRange", "id,label,fold,x\na,0,0,1\nb,5,0,1\n", FeaturesOptions{Classes: 3}, 3, "want a label in [0, 3), got 5"},
 		{"Quote", "id,label,fold,x\n\"a,0,0,1\n", FeaturesOptions{}, 2, "quote"},
+		{"HugeLabel", "id,label,fold,x\na,0,0,1\nb,2000000000,1,1\n", FeaturesOptions{}, 3, "label 2000000000"},
+		{"HugeFold", "id,label,fold,x\na,0,0,1\nb,1,2000000000,1\n", FeaturesOptions{}, 3, "fold 2000000000"},
+		{"LabelBeyondRows", "id,label,fold,x\na,0,0,1\nb,3,0,1\nc,1,0,1\n", FeaturesOptions{}, 3, "label 3"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package datasets
 import (
 	"bytes"
 	"errors"
+	"image"
 	"strings"
 	"testing"
 )
@@ -88,6 +89,51 @@ func FuzzReadFeatures(f *testing.F) {
 			if verr := m.Validate(); verr != nil {
 				t.Fatalf("accepted invalid data: %v", verr)
 			}
+			// Nothing sized by a label or a fold may outgrow the rows read.
+			if m.Classes > m.Len() {
+				t.Fatalf("%d classes inferred from %d rows", m.Classes, m.Len())
+			}
+			for _, k := range m.Fold {
+				if k >= max(maxFeaturesFold, m.Len()) {
+					t.Fatalf("fold %d accepted with %d rows", k, m.Len())
+				}
+			}
+		}
+	})
+}
+
+// FuzzDecodeRGB decodes arbitrary bytes: the header readers behind the
+// memory estimate (PNG chunks, JPEG segments) must not fail on any input,
+// the estimate must be positive, and a decoded image must have the size
+// its header announced.
+func FuzzDecodeRGB(f *testing.F) {
+	rect := image.Rect(0, 0, 9, 7)
+	colour := encodeJPEG(f, gradientImage(9, 7, 3))
+	f.Add(colour)
+	f.Add(asProgressive(f, colour))
+	f.Add(encodeJPEG(f, image.NewGray(rect)))
+	f.Add(encodeJPEG(f, image.NewCMYK(rect)))
+	f.Add(encodePNG(f, gradientImage(9, 7, 3)))
+	f.Add(encodePNG(f, image.NewGray16(rect)))
+	f.Add(rawPNG(f, 9, 7, 3, true, true))
+	f.Add(pngClaiming(f, image.NewGray16(image.Rect(0, 0, 1, 1)), 16384, 16384))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+		if err == nil {
+			need, what := decodeCost(data, format, cfg)
+			if !(need > 0) || what == "" {
+				t.Fatalf("estimate %g (%q) for %dx%d %s", need, what, cfg.Width, cfg.Height, format)
+			}
+			if need > 64<<20 {
+				return // keep each input cheap; the limit itself is tested elsewhere
+			}
+		}
+		img, err := decodeRGB(t.Context(), data)
+		if err != nil {
+			return
+		}
+		if img.w != cfg.Width || img.h != cfg.Height || len(img.pix) != img.w*img.h*3 {
+			t.Fatalf("decoded %dx%d with %d bytes, header %dx%d", img.w, img.h, len(img.pix), cfg.Width, cfg.Height)
 		}
 	})
 }

@@ -92,13 +92,32 @@ func ParseIDXHeader(b []byte, file string) (typ byte, dims []int, headerLen, dat
 	return typ, dims, headerLen, int(total), nil
 }
 
+// gzipMaxRatio bounds the ratio of decompressed to compressed size of
+// gzip data: deflate codes at most 258 bytes in 2 bits, about 1032:1.
+const gzipMaxRatio = 1032
+
 // ReadIDX reads an IDX file from r, gunzipping it when it starts with the
 // gzip magic. It checks the magic, the dimensions and that the data has
-// exactly the announced size. file names the file in errors (*ParseError,
-// matching ErrMalformed).
+// exactly the announced size. When r tells how many bytes it holds (a Len
+// method, as *bytes.Reader has), dimensions announcing more data than that
+// are refused before any is read. file names the file in errors
+// (*ParseError, matching ErrMalformed).
 func ReadIDX(r io.Reader, file string) (*IDX, error) {
+	size := int64(-1)
+	if l, ok := r.(interface{ Len() int }); ok {
+		size = int64(l.Len())
+	}
+	return readIDX(r, file, size)
+}
+
+// readIDX is ReadIDX for a source of size bytes (-1: unknown). The memory
+// reserved up front is bounded by what the source can hold; beyond it the
+// buffer grows only with the data actually read.
+func readIDX(r io.Reader, file string, size int64) (*IDX, error) {
 	br := bufio.NewReader(r)
+	ratio := int64(1)
 	if m, err := br.Peek(2); err == nil && m[0] == 0x1f && m[1] == 0x8b {
+		ratio = gzipMaxRatio
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, parseErr(idxName, file, 0, "gzip: %v", err)
@@ -116,14 +135,18 @@ func ReadIDX(r io.Reader, file string) (*IDX, error) {
 			return nil, idxReadErr(file, err, "want %d header bytes for %d dimensions, got %d", 4+4*nd, nd, 4+n)
 		}
 	}
-	typ, dims, _, need, err := ParseIDXHeader(head, file)
+	typ, dims, headerLen, need, err := ParseIDXHeader(head, file)
 	if err != nil {
 		return nil, err
 	}
-	// Room for the announced size up to 64 MiB is reserved at once; beyond
-	// that the buffer grows with the data actually read, so a header that
-	// lies about its size cannot make us allocate gigabytes.
-	buf := bytes.NewBuffer(make([]byte, 0, min(need, 1<<26)+1))
+	reserve := min(int64(need), 1<<20)
+	if size >= 0 {
+		if err := idxCheckSize(file, dims, int64(headerLen), int64(need), size, ratio); err != nil {
+			return nil, err
+		}
+		reserve = min(int64(need), 1<<26)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, reserve+1))
 	if _, err := buf.ReadFrom(io.LimitReader(br, int64(need)+1)); err != nil {
 		return nil, idxReadErr(file, err, "reading data")
 	}
@@ -137,6 +160,26 @@ func ReadIDX(r io.Reader, file string) (*IDX, error) {
 	return &IDX{Type: typ, Dims: dims, Data: data}, nil
 }
 
+// idxCheckSize refuses, before reading the data, dimensions that announce
+// need bytes of data when the source holds size bytes: a raw file must hold
+// exactly its header and data; gzip data cannot expand by more than
+// gzipMaxRatio (ratio is 1 for raw files).
+func idxCheckSize(file string, dims []int, headerLen, need, size, ratio int64) error {
+	if ratio == 1 {
+		switch have := size - headerLen; {
+		case have < need:
+			return parseErr(idxName, file, 0, "want %d bytes of data for dimensions %v, got %d", need, dims, have)
+		case have > need:
+			return parseErr(idxName, file, 0, "want %d bytes of data for dimensions %v, got more", need, dims)
+		}
+		return nil
+	}
+	if need+headerLen > size*ratio {
+		return parseErr(idxName, file, 0, "dimensions %v announce %d bytes of data, more than %d bytes of gzip data can hold", dims, need, size)
+	}
+	return nil
+}
+
 // idxReadErr turns a read failure into a *ParseError (truncated or corrupt
 // input) naming the file.
 func idxReadErr(file string, err error, format string, args ...any) error {
@@ -147,19 +190,16 @@ func idxReadErr(file string, err error, format string, args ...any) error {
 	return parseErr(idxName, file, 0, "%s: %v", msg, err)
 }
 
-// ReadIDXFile reads an IDX file (raw or gzip) from disk. Errors name the
-// file.
+// ReadIDXFile reads an IDX file (raw or gzip) from disk: a regular file
+// within MaxIDXFileBytes whose size agrees with its header (see ReadIDX).
+// Errors name the file.
 func ReadIDXFile(path string) (*IDX, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", idxName, err)
-	}
-	defer f.Close()
-	x, err := ReadIDX(f, path)
+	f, err := openData(idxName, path, path, idxFile)
 	if err != nil {
 		return nil, err
 	}
-	return x, nil
+	defer f.Close()
+	return readIDX(f, path, f.size)
 }
 
 // Len returns the outermost dimension (the number of items).

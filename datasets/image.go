@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -10,7 +11,6 @@ import (
 	_ "image/png"  // register the PNG decoder
 	"io/fs"
 	"math"
-	"os"
 )
 
 // rgbImage is an 8-bit RGB raster, interleaved, row-major: pixel (x, y)
@@ -20,40 +20,59 @@ type rgbImage struct {
 	pix  []uint8
 }
 
-// maxImagePixels bounds the decoded size of one image (guards against
-// decompression bombs in corrupt files).
-const maxImagePixels = 1 << 28
-
 // readImageFile reads and decodes a JPEG or PNG file into RGB. A missing file
-// gives an *ImageError wrapping ErrImageMissing; an unreadable or undecodable
-// one wraps ErrImageUnreadable.
-func readImageFile(path string) (*rgbImage, error) {
-	data, err := os.ReadFile(path)
+// gives an *ImageError wrapping ErrImageMissing; a file that is not a
+// regular file, is larger than MaxImageFileBytes, cannot be read or
+// decoded, or would need more than MaxImageDecodeBytes to decode wraps
+// ErrImageUnreadable. Cancellation while waiting for the decoding budget
+// returns ctx.Err() as it is.
+func readImageFile(ctx context.Context, path string) (*rgbImage, error) {
+	data, err := readRegular(path, imageFile)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, &ImageError{Path: path, Kind: ErrImageMissing}
 		}
 		return nil, &ImageError{Path: path, Kind: ErrImageUnreadable, Err: err}
 	}
-	img, err := decodeRGB(data)
-	if err != nil {
-		return nil, &ImageError{Path: path, Kind: ErrImageUnreadable, Err: err}
-	}
-	return img, nil
+	img, err := decodeRGB(ctx, data)
+	return img, imageErr(ctx, path, err)
 }
 
-// decodeRGB decodes JPEG or PNG bytes into RGB.
-func decodeRGB(data []byte) (*rgbImage, error) {
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+// imageErr wraps an error of an image step on path into an *ImageError of
+// kind ErrImageUnreadable; nil and cancellation are returned as they are.
+func imageErr(ctx context.Context, path string, err error) error {
+	if err == nil || (ctx.Err() != nil && errors.Is(err, ctx.Err())) {
+		return err
+	}
+	return &ImageError{Path: path, Kind: ErrImageUnreadable, Err: err}
+}
+
+// decodeRGB decodes JPEG or PNG bytes into RGB. The header is read first:
+// an image whose decoding would need more than MaxImageDecodeBytes is
+// refused (*imageSizeError, naming its dimensions) without allocating it,
+// and the memory it needs, with that of the encoded bytes, is taken from
+// the shared budget for the time of the decoding, waiting if other
+// decodings hold it.
+func decodeRGB(ctx context.Context, data []byte) (*rgbImage, error) {
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxImagePixels {
+	if cfg.Width <= 0 || cfg.Height <= 0 {
 		return nil, fmt.Errorf("image size %dx%d out of range", cfg.Width, cfg.Height)
 	}
+	need, what := decodeCost(data, format, cfg)
+	release, err := reserveImage(ctx, need+float64(len(data)), what)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, err
+	}
+	if b := img.Bounds(); b.Dx() != cfg.Width || b.Dy() != cfg.Height {
+		return nil, fmt.Errorf("decoded %dx%d, header says %dx%d", b.Dx(), b.Dy(), cfg.Width, cfg.Height)
 	}
 	return toRGB(img), nil
 }
@@ -89,6 +108,17 @@ func toRGB(img image.Image) *rgbImage {
 		copyRGBA(p, m.Pix, m.Stride, w, h)
 	case *image.NRGBA:
 		copyRGBA(p, m.Pix, m.Stride, w, h)
+	case image.RGBA64Image:
+		// RGBA64At equals At(x, y).RGBA() without boxing each pixel in an
+		// interface (an allocation per pixel).
+		i := 0
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				c := m.RGBA64At(x, y)
+				p[i], p[i+1], p[i+2] = uint8(c.R>>8), uint8(c.G>>8), uint8(c.B>>8)
+				i += 3
+			}
+		}
 	default:
 		i := 0
 		for y := b.Min.Y; y < b.Max.Y; y++ {
@@ -112,47 +142,58 @@ func copyRGBA(dst, src []uint8, stride, w, h int) {
 	}
 }
 
+// maxBoxCoord bounds the box coordinates used in pixel arithmetic; a box
+// beyond it lies wholly outside any image that can be decoded.
+const maxBoxCoord = 1 << 40
+
 // cropBox returns the part of src inside box (rounded to whole pixels);
-// pixels of the box outside src are black. The zero box returns src.
-func cropBox(src *rgbImage, box Box) *rgbImage {
+// pixels of the box outside src are black. The zero box returns src. A box
+// whose crop would need more than MaxImageDecodeBytes (a corrupt metadata
+// line can ask for any size) is an *imageSizeError. The caller reserves
+// cropCost of the box size from the budget.
+func cropBox(src *rgbImage, box Box) (*rgbImage, error) {
 	if box.Empty() {
-		return src
+		return src, nil
 	}
-	x0, y0 := int(math.Round(box.X0)), int(math.Round(box.Y0))
-	x1, y1 := int(math.Round(box.X1)), int(math.Round(box.Y1))
-	if x1 <= x0 {
-		x1 = x0 + 1
+	w, h := boxSize(box)
+	if need := cropCost(w, h); !(need <= MaxImageDecodeBytes) {
+		return nil, &imageSizeError{what: "the crop box " + formatSize(w, h), need: need}
 	}
-	if y1 <= y0 {
-		y1 = y0 + 1
-	}
-	w, h := x1-x0, y1-y0
-	if w*h > maxImagePixels {
-		w, h = 1, 1
-	}
-	out := &rgbImage{w: w, h: h, pix: make([]uint8, w*h*3)}
-	for y := 0; y < h; y++ {
+	clampCoord := func(v float64) int { return int(math.Max(-maxBoxCoord, math.Min(maxBoxCoord, math.Round(v)))) }
+	x0, y0 := clampCoord(box.X0), clampCoord(box.Y0)
+	out := &rgbImage{w: int(w), h: int(h), pix: make([]uint8, int(w)*int(h)*3)}
+	for y := 0; y < out.h; y++ {
 		sy := y0 + y
 		if sy < 0 || sy >= src.h {
 			continue
 		}
-		for x := 0; x < w; x++ {
+		for x := 0; x < out.w; x++ {
 			sx := x0 + x
 			if sx < 0 || sx >= src.w {
 				continue
 			}
-			copy(out.pix[(y*w+x)*3:(y*w+x)*3+3], src.pix[(sy*src.w+sx)*3:])
+			copy(out.pix[(y*out.w+x)*3:(y*out.w+x)*3+3], src.pix[(sy*src.w+sx)*3:])
 		}
 	}
-	return out
+	return out, nil
 }
 
-// shortSide returns the size of img scaled so that its shorter side is s.
-func shortSide(w, h, s int) (int, int) {
+// boxSize returns the size in whole pixels of a non-empty box, at least
+// 1×1; it may be infinite.
+func boxSize(box Box) (w, h float64) {
+	w = math.Max(1, math.Round(box.X1)-math.Round(box.X0))
+	h = math.Max(1, math.Round(box.Y1)-math.Round(box.Y0))
+	return w, h
+}
+
+// shortSide returns the size of a w×h image scaled so that its shorter
+// side is s. It works in float64, where an extreme aspect ratio cannot
+// overflow: callers check the size before converting it to int.
+func shortSide(w, h, s float64) (float64, float64) {
 	if w <= h {
-		return s, max(1, int(math.Round(float64(h)*float64(s)/float64(w))))
+		return s, math.Max(1, math.Round(h*s/w))
 	}
-	return max(1, int(math.Round(float64(w)*float64(s)/float64(h)))), s
+	return math.Max(1, math.Round(w*s/h)), s
 }
 
 // filterTaps holds, for each output coordinate, the first source index and

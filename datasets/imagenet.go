@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -189,9 +190,12 @@ func imagenetBase(root string) string {
 // else the sorted wnid folders of train/.
 func imagenetClasses(root, base string) ([]string, string, error) {
 	for _, n := range []string{"LOC_synset_mapping.txt", "synsets.txt", "synset_words.txt"} {
-		f, err := os.Open(filepath.Join(root, n))
-		if err != nil {
+		f, err := openData(imagenetName, n, filepath.Join(root, n), metadataFile)
+		if errors.Is(err, fs.ErrNotExist) {
 			continue
+		}
+		if err != nil {
+			return nil, "", err
 		}
 		wnids, err := ReadSynsets(f, n)
 		f.Close()
@@ -330,7 +334,7 @@ func imagenetWalkTrain(ctx context.Context, root string, p *imagenetPlan, o Imag
 // from LOC_val_solution.csv.
 func imagenetWalkVal(ctx context.Context, root string, p *imagenetPlan, o ImageNetOptions, rep *LoadReport, fn func(Sample) error) error {
 	valDir := filepath.Join(p.base, "val")
-	if sol := filepath.Join(root, "LOC_val_solution.csv"); fileExists(sol) {
+	if sol := filepath.Join(root, "LOC_val_solution.csv"); exists(sol) {
 		return imagenetWalkSolution(ctx, root, sol, valDir, p, o, rep, fn)
 	}
 	entries, err := os.ReadDir(filepath.Join(root, valDir))
@@ -379,9 +383,9 @@ func imagenetWalkVal(ctx context.Context, root string, p *imagenetPlan, o ImageN
 }
 
 func imagenetWalkSolution(ctx context.Context, root, sol, valDir string, p *imagenetPlan, o ImageNetOptions, rep *LoadReport, fn func(Sample) error) error {
-	f, err := os.Open(sol)
+	f, err := openData(imagenetName, "LOC_val_solution.csv", sol, metadataFile)
 	if err != nil {
-		return fmt.Errorf("%s: %w", imagenetName, err)
+		return err
 	}
 	defer f.Close()
 	rep.Files = append(rep.Files, "LOC_val_solution.csv")
@@ -412,11 +416,6 @@ func imagenetWalkSolution(ctx context.Context, root, sol, valDir string, p *imag
 	})
 	rep.Malformed = append(rep.Malformed, issues...)
 	return err
-}
-
-func fileExists(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.Mode().IsRegular()
 }
 
 // ImageNet lists ILSVRC-2012 under root (layout in the package doc): train

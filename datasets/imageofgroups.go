@@ -2,11 +2,11 @@ package datasets
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -212,9 +212,14 @@ func iogReadFolder(ctx context.Context, l *List, root, folder string, o ImagesOf
 		}
 		return err
 	}
-	f, err := os.Open(path)
+	f, err := openData(iogName, file, path, metadataFile)
 	if err != nil {
-		return fmt.Errorf("%s: %w", iogName, err)
+		var fe *FileError
+		if o.Lenient && errors.As(err, &fe) {
+			l.Report.Malformed = append(l.Report.Malformed, LineIssue{File: file, Message: fe.Err.Error()})
+			return nil
+		}
+		return err
 	}
 	defer f.Close()
 	l.Report.Files = append(l.Report.Files, file)

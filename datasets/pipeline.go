@@ -77,7 +77,7 @@ func (p *Pipeline) Load(ctx context.Context, path string, box Box, index int, v 
 	if err := ctx.Err(); err != nil {
 		return dst, err
 	}
-	base, err := p.base(path, box)
+	base, err := p.base(ctx, path, box)
 	if err != nil {
 		return dst, err
 	}
@@ -101,8 +101,10 @@ func (p *Pipeline) settings(box Box) string {
 }
 
 // base returns the decoded image, cropped to box and resized by its short
-// side, from the cache when possible.
-func (p *Pipeline) base(path string, box Box) (*rgbImage, error) {
+// side, from the cache when possible. Each step reserves the memory it
+// needs from the shared budget (see DecodeBudgetBytes) and refuses an image
+// that would need more than MaxImageDecodeBytes.
+func (p *Pipeline) base(ctx context.Context, path string, box Box) (*rgbImage, error) {
 	var key string
 	var data []byte
 	if c := p.o.Cache; c != nil {
@@ -118,22 +120,51 @@ func (p *Pipeline) base(path string, box Box) (*rgbImage, error) {
 	var img *rgbImage
 	var err error
 	if data != nil {
-		img, err = decodeRGB(data)
-		if err != nil {
-			err = &ImageError{Path: path, Kind: ErrImageUnreadable, Err: err}
-		}
+		img, err = decodeRGB(ctx, data)
+		err = imageErr(ctx, path, err)
 	} else {
-		img, err = readImageFile(path)
+		img, err = readImageFile(ctx, path)
 	}
 	if err != nil {
 		return nil, err
 	}
-	img = cropBox(img, box)
-	w, h := shortSide(img.w, img.h, p.o.Resize)
-	img = resizeRGB(img, w, h)
+	img, err = p.shape(ctx, img, box)
+	if err != nil {
+		return nil, imageErr(ctx, path, err)
+	}
 	if p.o.Cache != nil {
 		// A failed write only costs a decode next time.
 		_ = p.o.Cache.put(key, img)
 	}
 	return img, nil
+}
+
+// shape crops img to box and resizes it so that its short side is Resize,
+// within the per-image limit and the shared budget.
+func (p *Pipeline) shape(ctx context.Context, img *rgbImage, box Box) (*rgbImage, error) {
+	var need float64
+	bw, bh := float64(img.w), float64(img.h)
+	if !box.Empty() {
+		bw, bh = boxSize(box)
+		need = cropCost(bw, bh)
+		if !(need <= MaxImageDecodeBytes) {
+			return nil, &imageSizeError{what: "the crop box " + formatSize(bw, bh), need: need}
+		}
+	}
+	w, h := shortSide(bw, bh, float64(p.o.Resize))
+	rc := resizeCost(bw, bh, w, h)
+	what := fmt.Sprintf("resizing %s to a short side of %d (%s)", formatSize(bw, bh), p.o.Resize, formatSize(w, h))
+	if !(rc <= MaxImageDecodeBytes) {
+		return nil, &imageSizeError{what: what, need: rc}
+	}
+	release, err := reserveImage(ctx, need+rc, what)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	img, err = cropBox(img, box)
+	if err != nil {
+		return nil, err
+	}
+	return resizeRGB(img, int(w), int(h)), nil
 }

@@ -51,9 +51,9 @@ func TestResizeRGB(t *testing.T) {
 
 func TestShortSide(t *testing.T) {
 	for _, tt := range [][5]int{{400, 300, 256, 341, 256}, {300, 400, 256, 256, 341}, {444, 444, 64, 64, 64}} {
-		w, h := shortSide(tt[0], tt[1], tt[2])
-		if w != tt[3] || h != tt[4] {
-			t.Errorf("shortSide(%d, %d, %d) = %d, %d, want %d, %d", tt[0], tt[1], tt[2], w, h, tt[3], tt[4])
+		w, h := shortSide(float64(tt[0]), float64(tt[1]), float64(tt[2]))
+		if w != float64(tt[3]) || h != float64(tt[4]) {
+			t.Errorf("shortSide(%d, %d, %d) = %g, %g, want %d, %d", tt[0], tt[1], tt[2], w, h, tt[3], tt[4])
 		}
 	}
 }

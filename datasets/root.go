@@ -60,13 +60,14 @@ func requireDir(dataset, root, dir, layout string) error {
 	return e
 }
 
-// requireFile checks that path is an existing regular file.
+// requireFile checks that something exists at path, giving a *RootError
+// naming layout otherwise. Whether it is a regular file is checked when it
+// is opened (openData), which names what it is instead.
 func requireFile(dataset, root, path, layout string) error {
 	if err := requireDir(dataset, root, root, layout); err != nil {
 		return err
 	}
-	fi, err := os.Stat(path)
-	if err == nil && fi.Mode().IsRegular() {
+	if exists(path) {
 		return nil
 	}
 	return &RootError{Dataset: dataset, Root: root, Missing: path, Layout: layout}
