@@ -45,9 +45,11 @@ func NewDataLoader(o DataOptions) DataLoader {
 }
 
 type entry struct {
-	once sync.Once
-	d    datasets.Dataset
-	err  error
+	once  sync.Once
+	d     datasets.Dataset
+	err   error
+	skips DataSkips // what a lenient load left out
+	told  bool      // whether Skipped has been asked about it
 }
 
 type cachedLoader struct {
@@ -72,8 +74,22 @@ func (l *cachedLoader) Load(ctx context.Context, spec experiments.RunSpec) (data
 		l.cache[id] = e
 	}
 	l.mu.Unlock()
-	e.once.Do(func() { e.d, e.err = l.build(ctx, spec) })
+	e.once.Do(func() { e.d, e.err = l.build(ctx, spec, &e.skips) })
 	return e.d, e.err
+}
+
+// Skipped returns what the load of spec's data left out (lenient mode);
+// empty before Load.
+func (l *cachedLoader) Skipped(spec experiments.RunSpec) (DataSkips, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e, ok := l.cache[dataKey(spec)]
+	if !ok {
+		return DataSkips{}, false
+	}
+	first := !e.told
+	e.told = true
+	return e.skips, first
 }
 
 // imageDatasets are the datasets read from a folder of images.
@@ -115,7 +131,7 @@ func (l *cachedLoader) Check(spec experiments.RunSpec) error {
 	return fmt.Errorf("dataset %q is not known", name)
 }
 
-func (l *cachedLoader) build(ctx context.Context, spec experiments.RunSpec) (datasets.Dataset, error) {
+func (l *cachedLoader) build(ctx context.Context, spec experiments.RunSpec, skips *DataSkips) (datasets.Dataset, error) {
 	d := spec.Dataset
 	switch d.Name {
 	case "synthetic":
@@ -136,6 +152,12 @@ func (l *cachedLoader) build(ctx context.Context, spec experiments.RunSpec) (dat
 	list, err := l.list(ctx, spec)
 	if err != nil {
 		return nil, err
+	}
+	skips.Dataset = d.Name
+	if list.Report != nil {
+		for _, m := range list.Report.Malformed {
+			skips.Malformed = append(skips.Malformed, m.String())
+		}
 	}
 	if d.Limit > 0 && d.Limit < list.Len() {
 		list = list.Subset(spreadIndices(list.Len(), d.Limit))
@@ -165,6 +187,9 @@ func (l *cachedLoader) build(ctx context.Context, spec experiments.RunSpec) (dat
 	}
 	if len(bad) > 0 && m.Len() == 0 {
 		return nil, fmt.Errorf("%s: none of the images could be read (%d missing or unreadable)", d.Name, len(bad))
+	}
+	for _, b := range bad {
+		skips.Unreadable = append(skips.Unreadable, b.Error())
 	}
 	return m, nil
 }

@@ -291,6 +291,9 @@ func (r *Runner) train(ctx context.Context, spec experiments.RunSpec, key string
 	if err != nil {
 		return train.Result{Status: train.StatusFailed, Reason: err.Error()}, err
 	}
+	if err := r.recordSkips(ctx, spec, key); err != nil {
+		return train.Result{Status: train.StatusFailed, Reason: err.Error()}, err
+	}
 	cfg, err := trainConfig(spec)
 	if err != nil {
 		return train.Result{Status: train.StatusFailed, Reason: err.Error()}, err
@@ -318,6 +321,26 @@ func (r *Runner) train(ctx context.Context, spec experiments.RunSpec, key string
 		}
 		return nil
 	}, opts)
+}
+
+// recordSkips prints what a lenient load of the run's data left out and
+// records it as the run's artifact SkipsArtifact.
+func (r *Runner) recordSkips(ctx context.Context, spec experiments.RunSpec, key string) error {
+	sr, ok := r.Data.(skipsReporter)
+	if !ok {
+		return nil
+	}
+	s, first := sr.Skipped(spec)
+	if s.Empty() {
+		return nil
+	}
+	if first {
+		r.report(func(rep Reporter) { rep.Warn(spec, s.String()) })
+	}
+	if err := r.Store.PutArtifact(ctx, key, r.Owner, results.Artifact{Name: SkipsArtifact, Kind: "data", Data: s.json()}); err != nil {
+		return &storeError{err}
+	}
+	return nil
 }
 
 func toRows(m train.EpochMetrics) []results.Metric {

@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/replicate-emd/replicate/results"
+	"github.com/replicate-emd/replicate/runner"
 )
 
 // writeAdience writes a small Adience folder in the real layout: five fold
@@ -115,3 +118,85 @@ profiles:
     augment: true
     mirror: true
 `
+
+// TestAdienceLenientSkips: a lenient grid skips a malformed line and a
+// missing image, says so on stderr with the file and line, and records
+// what it skipped on each run.
+func TestAdienceLenientSkips(t *testing.T) {
+	dir := t.TempDir()
+	root := filepath.Join(dir, "data", "adience")
+	writeAdience(t, root, 8)
+	fold1 := filepath.Join(root, "fold_1_data.txt")
+	f, err := os.OpenFile(fold1, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(f, "user1@N01\ttruncated.jpg\n") // line 10: 2 fields, not 12
+	f.Close()
+	if err := os.Remove(filepath.Join(root, "faces", "user2@N02", "coarse_tilt_aligned_face.3.2_3_o.jpg")); err != nil {
+		t.Fatal(err)
+	}
+	grid := filepath.Join(dir, "lenient.yaml")
+	if err := os.WriteFile(grid, []byte(strings.Replace(strings.Replace(augGrid, "{name: adience}", "{name: adience, lenient: true}", 1),
+		"    augment: true\n", "", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "r.db")
+	out, stderr, code := execute(t, "--experiment", grid, "--data-root", filepath.Join(dir, "data"), "--db", db)
+	if code != 0 || !strings.Contains(out, "1 runs: 1 trained") {
+		t.Fatalf("exit %d, stdout %q\n%s", code, out, stderr)
+	}
+	for _, want := range []string{"adience: lenient: skipped 1 malformed line(s) (fold_1_data.txt:10:", "1 missing or unreadable image(s)"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	store, err := results.OpenReadOnly(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	runs, err := store.Runs(t.Context(), results.RunFilter{})
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("%d runs, %v", len(runs), err)
+	}
+	a, err := store.Artifact(t.Context(), runs[0].Key, runner.SkipsArtifact)
+	if err != nil {
+		t.Fatalf("no record of the skips: %v", err)
+	}
+	if !strings.Contains(string(a.Data), "fold_1_data.txt:10") || !strings.Contains(string(a.Data), "2_3_o.jpg") {
+		t.Errorf("recorded skips %s", a.Data)
+	}
+}
+
+// TestAdienceBadDataIsBadInput: a malformed line in a strict grid is bad
+// input, found before any run starts: exit status 1, a message naming the
+// file and line, and no run recorded.
+func TestAdienceBadDataIsBadInput(t *testing.T) {
+	dir := t.TempDir()
+	root := filepath.Join(dir, "data", "adience")
+	writeAdience(t, root, 8)
+	f, err := os.OpenFile(filepath.Join(root, "fold_3_data.txt"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(f, "user3@N03\ttruncated.jpg\n")
+	f.Close()
+	grid := filepath.Join(dir, "strict.yaml")
+	if err := os.WriteFile(grid, []byte(strings.Replace(augGrid, "    augment: true\n", "", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "r.db")
+	_, stderr, code := execute(t, "--experiment", grid, "--data-root", filepath.Join(dir, "data"), "--db", db)
+	if code != exitFailure || !strings.Contains(stderr, "fold_3_data.txt:10") || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
+		t.Fatalf("exit %d, stderr %q; want 1 and one line naming fold_3_data.txt:10", code, stderr)
+	}
+	store, err := results.OpenReadOnly(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if runs, err := store.Runs(t.Context(), results.RunFilter{}); err != nil || len(runs) != 0 {
+		t.Errorf("%d runs recorded (%v), want none", len(runs), err)
+	}
+}

@@ -140,6 +140,9 @@ func runExperiments(ctx context.Context, g *globalOptions, o *runOptions, names 
 	}
 	defer db.Close()
 	db.OwnerAlive = runner.OwnerAlive
+	if err := loadData(ctx, db, loader, specs); err != nil {
+		return err
+	}
 	rep := newTextReporter(g.io.ErrOut, g.io.errTTY)
 	r := &runner.Runner{Store: db, Data: loader, Reporter: rep, Env: runner.CurrentEnv(), Jobs: o.jobs,
 		CheckpointDir: checkpointDir(g.db)}
@@ -173,6 +176,30 @@ func presentOnly(g *globalOptions, loader runner.DataLoader, specs []experiments
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// loadData loads the data of every run still to train before any run
+// starts, so that bad data (a malformed line, an unreadable file) is bad
+// input: one message naming the file and line, exit status 1, nothing
+// trained. The loader keeps what it loaded for the runs.
+func loadData(ctx context.Context, db *results.DB, loader runner.DataLoader, specs []experiments.RunSpec) error {
+	finished, err := db.Runs(ctx, results.RunFilter{Status: results.StatusFinished})
+	if err != nil {
+		return err
+	}
+	done := make(map[string]bool, len(finished))
+	for _, r := range finished {
+		done[r.Key] = true
+	}
+	for _, s := range specs {
+		if done[s.Key()] {
+			continue
+		}
+		if _, err := loader.Load(ctx, s); err != nil {
+			return fmt.Errorf("experiment %s: %w", s.Experiment, err)
+		}
+	}
+	return nil
 }
 
 func printPlan(g *globalOptions, specs []experiments.RunSpec) error {
