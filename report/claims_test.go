@@ -1,7 +1,9 @@
 package report
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"fmt"
 	"math"
 	"testing"
@@ -99,6 +101,14 @@ func TestClaimsVerdicts(t *testing.T) {
 				if c.Evidence.Ratio != 0.5 {
 					t.Errorf("%s: ratio %v, want 1/2 for 3 folds", c.Claim.ID, c.Evidence.Ratio)
 				}
+			}
+			var b bytes.Buffer
+			if err := WriteClaimsCSV(&b, rep); err != nil {
+				t.Fatal(err)
+			}
+			recs, err := csv.NewReader(&b).ReadAll()
+			if err != nil || len(recs) != 4 || recs[1][len(claimsColumns)-3] != string(tt.want) || recs[0][0] != "claim" {
+				t.Errorf("claims.csv: %v, %q", err, recs)
 			}
 			// ρ between D and |i − j| is 1 at the last epoch of every run.
 			if o := rep.Claims[2]; o.Verdict != claims.Supported || o.N != 9 || math.Abs(o.MeanDiff-1) > 1e-12 {

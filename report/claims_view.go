@@ -1,7 +1,9 @@
 package report
 
 import (
+	"encoding/csv"
 	"fmt"
+	"io"
 	"strconv"
 
 	"github.com/replicate-emd/replicate/claims"
@@ -44,4 +46,37 @@ func claimsTable(rep *Report) textTable {
 			claims.Alpha, claims.Alpha, claims.Alpha, claims.Alpha, claims.MinPairs, int(100*claims.Power)),
 	}
 	return t
+}
+
+// ClaimsFile is the claims table as CSV, relative to the report folder.
+const ClaimsFile = "claims.csv"
+
+var claimsColumns = []string{"claim", "experiment", "profile", "kind", "treatment", "treatment_setting", "baseline",
+	"baseline_setting", "metric", "direction", "margin", "pairs", "ratio", "diff", "ci_lo", "ci_hi", "p", "p_holm",
+	"p_tost", "verdict", "reason", "pairs_needed"}
+
+// WriteClaimsCSV writes one line per claim, experiment and profile, with
+// every number of its decision. Undefined numbers are empty fields; text
+// that a spreadsheet would read as a formula starts with a quote.
+func WriteClaimsCSV(w io.Writer, rep *Report) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(claimsColumns); err != nil {
+		return err
+	}
+	for _, c := range rep.Claims {
+		needed := ""
+		if c.NeededReachable {
+			needed = strconv.Itoa(c.NeededPairs)
+		}
+		rec := []string{csvText(c.Claim.ID), csvText(c.Experiment), csvText(c.Profile), csvText(string(c.Claim.Kind)),
+			csvText(c.Claim.Treatment), csvText(c.TreatmentSetting), csvText(c.Claim.Baseline), csvText(c.BaselineSetting),
+			csvText(c.Claim.Metric), csvText(string(c.Claim.Direction)), formatCSV(c.Claim.Margin), strconv.Itoa(c.N),
+			formatCSV(c.Evidence.Ratio), formatCSV(c.MeanDiff), formatCSV(c.Lo), formatCSV(c.Hi), formatCSVP(c.P),
+			formatCSVP(c.PHolm), formatCSVP(c.PEquivalence), csvText(string(c.Verdict)), csvText(c.Reason), needed}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
 }

@@ -15,6 +15,7 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 	if len(v.Claims.Rows) > 0 {
 		b.block("## Claims")
 		writeMarkdownTable(b, v.Claims)
+		b.block("The claims table as CSV: [" + ClaimsFile + "](" + ClaimsFile + ").")
 	}
 	b.block(mdLines(v.Summary, ""))
 	if len(v.Experiments) > 0 {

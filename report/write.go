@@ -16,7 +16,7 @@ const (
 )
 
 // WriteAll writes every file of the report into dir: the figures, one CSV
-// per experiment under tables/, report.csv, report.md and index.html,
+// per experiment under tables/, report.csv, claims.csv, report.md and index.html,
 // each atomically, in that order (a page never links a file not yet
 // written). It returns the paths written, in that order.
 func WriteAll(dir string, rep *Report) ([]string, error) {
@@ -52,6 +52,7 @@ func WriteAll(dir string, rep *Report) ([]string, error) {
 		fill func(io.Writer) error
 	}{
 		{CSVFile, func(w io.Writer) error { return WriteCSV(w, rep) }},
+		{ClaimsFile, func(w io.Writer) error { return WriteClaimsCSV(w, rep) }},
 		{MarkdownFile, func(w io.Writer) error { return WriteMarkdown(w, rep) }},
 		{HTMLFile, func(w io.Writer) error { return WriteHTML(w, rep) }},
 	}

@@ -33,9 +33,11 @@ so the same command run twice trains nothing the second time.
 
 EXIT STATUS
   0    success
-  1    failure (bad input, unwritable database, a store error)
+  1    failure: bad input (a flag, a grid, data that does not parse, found before
+       any run starts), an unwritable database, a store error
   3    partial: the grid was attempted but some runs failed or diverged
-  130  interrupted (Ctrl-C); the runs in flight are recorded as interrupted`,
+  130  interrupted (Ctrl-C or SIGTERM); the runs in flight are recorded as
+       interrupted. A second Ctrl-C quits at once; nothing recorded is lost`,
 		Example: `  replicate --experiment smoke     # run the smoke grid
   replicate all                    # every experiment whose data is present
   replicate --experiment smoke --loss emd2 --fold 0 --jobs 2
