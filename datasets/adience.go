@@ -272,6 +272,7 @@ func adienceReadFile(ctx context.Context, l *List, root, file string, fold int, 
 			Fold:   fold,
 			Score:  math.NaN(),
 			Source: fmt.Sprintf("%s:%d", file, row.Line),
+			Group:  row.UserID,
 		})
 		return nil
 	})

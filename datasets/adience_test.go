@@ -316,3 +316,26 @@ func TestAdience_RealFaces(t *testing.T) {
 		}
 	}
 }
+
+// TestAdience_GroupKey: every Adience sample carries its subject (user_id)
+// as its group key, and materialising keeps it.
+func TestAdience_GroupKey(t *testing.T) {
+	dir := writeAdienceFixture(t, false)
+	l, err := Adience(t.Context(), dir, AdienceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range l.Samples {
+		if want := strings.SplitN(s.ID, "/", 2)[0]; s.Group != want {
+			t.Fatalf("sample %s: group %q, want %q", s.ID, s.Group, want)
+		}
+	}
+	sub := l.Subset([]int{0, 1})
+	m, _, err := sub.Materialize(t.Context(), 8, nil, MaterializeOptions{SkipBad: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := m.Sample(0).Group; g != "user0" {
+		t.Errorf("materialised group %q, want user0", g)
+	}
+}

@@ -26,6 +26,10 @@ type Sample struct {
 	Fold   int     // fold or split index
 	Score  float64 // continuous score; NaN when the dataset has none
 	Source string  // where the sample was defined, "file:line" (may be empty)
+	// Group is the sample's group key, "" for none: samples of one group
+	// (Adience: one subject, user_id) must stay on one side of a split,
+	// so that validation never sees a face the network trained on.
+	Group string
 }
 
 // Box is a rectangle in image pixel coordinates, [X0, X1) × [Y0, Y1). The

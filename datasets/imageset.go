@@ -113,6 +113,7 @@ func Materialize(ctx context.Context, d Dataset, opts MaterializeOptions) (*Memo
 		m.Y = append(m.Y, s.Label)
 		m.Fold = append(m.Fold, s.Fold)
 		m.IDs = append(m.IDs, s.ID)
+		m.Groups = append(m.Groups, s.Group)
 		if info.HasScore {
 			m.Score = append(m.Score, s.Score)
 		}

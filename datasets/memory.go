@@ -21,6 +21,7 @@ type Memory struct {
 	ClassNames  []string  // optional name per class
 	FoldNames   []string  // optional name per fold or split
 	IDs         []string  // optional identifier per sample
+	Groups      []string  // optional group key per sample (see Sample.Group)
 }
 
 // Dim returns the number of values in one sample.
@@ -58,6 +59,9 @@ func (m *Memory) Validate() error {
 	if m.IDs != nil && len(m.IDs) != len(m.Y) {
 		return fmt.Errorf("%s: %d ids for %d samples", m.Name, len(m.IDs), len(m.Y))
 	}
+	if m.Groups != nil && len(m.Groups) != len(m.Y) {
+		return fmt.Errorf("%s: %d group keys for %d samples", m.Name, len(m.Groups), len(m.Y))
+	}
 	for i, y := range m.Y {
 		if y < 0 || y >= m.Classes {
 			return fmt.Errorf("%s: sample %d: label %d outside [0, %d)", m.Name, i, y, m.Classes)
@@ -93,6 +97,9 @@ func (m *Memory) Sample(i int) Sample {
 	}
 	if m.IDs != nil {
 		s.ID = m.IDs[i]
+	}
+	if m.Groups != nil {
+		s.Group = m.Groups[i]
 	}
 	return s
 }

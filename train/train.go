@@ -154,10 +154,17 @@ func newRun(cfg Config, data datasets.Dataset, fold int) (*run, error) {
 	}
 	n := data.Len()
 	r.labels, r.scores = make([]int, n), make([]float64, n)
+	var groups []string // nil unless some sample names a group
 	var trainIdx []int
 	for i := 0; i < n; i++ {
 		s := data.Sample(i)
 		r.labels[i], r.scores[i] = s.Label, s.Score
+		if s.Group != "" && groups == nil {
+			groups = make([]string, n)
+		}
+		if groups != nil {
+			groups[i] = s.Group
+		}
 		switch {
 		case s.Fold == fold:
 			r.testIdx = append(r.testIdx, i)
@@ -169,7 +176,7 @@ func newRun(cfg Config, data datasets.Dataset, fold int) (*run, error) {
 	}
 	r.trainIdx = trainIdx
 	if cfg.ValFold == nil {
-		r.trainIdx, r.valIdx = holdOut(trainIdx, r.labels, nil, cfg.ValFraction, cfg.Seed, uint64(fold))
+		r.trainIdx, r.valIdx = holdOut(trainIdx, r.labels, groups, cfg.ValFraction, cfg.Seed, uint64(fold))
 	}
 	if len(r.trainIdx) == 0 || len(r.testIdx) == 0 {
 		return nil, fmt.Errorf("train: fold %d leaves %d training and %d test samples", fold, len(r.trainIdx), len(r.testIdx))
