@@ -370,7 +370,7 @@ func (g *Grid) runCount(p Profile) (int, bool) {
 		if l, ok := p.LossLearningRates[loss]; ok {
 			lrs = len(l)
 		}
-		n, ok := boundedProduct(maxRuns, lrs, len(g.Seeds), g.testFoldCount())
+		n, ok := boundedProduct(maxRuns, lrs, len(p.emdWeights(loss)), len(g.Seeds), g.testFoldCount())
 		if !ok || total+n > maxRuns {
 			return 0, false
 		}

@@ -55,8 +55,8 @@ func (s RunSpec) String() string {
 }
 
 // Expand lists the runs of the grid under the named profile (the grid's
-// default when profile is empty), in a fixed order: loss, learning rate,
-// seed, fold.
+// default when profile is empty), in a fixed order: loss, EMD² weight,
+// learning rate, seed, fold.
 func (g *Grid) Expand(profile string) ([]RunSpec, error) {
 	if profile == "" {
 		profile = g.DefaultProfile
@@ -72,15 +72,19 @@ func (g *Grid) Expand(profile string) ([]RunSpec, error) {
 		if l, ok := p.LossLearningRates[loss]; ok {
 			lrs = l
 		}
-		for _, lr := range lrs {
-			for _, seed := range g.Seeds {
-				for _, fold := range g.testFolds() {
-					runs = append(runs, RunSpec{
-						Experiment: g.Name, Profile: profile, Dataset: data, Folds: g.Folds, Fold: fold, ValFold: g.ValFold,
-						Loss: loss, LossOptions: p.Loss, Model: p.Model, Epochs: p.Epochs, BatchSize: p.BatchSize,
-						LR: lr, Momentum: p.Momentum, WeightDecay: p.WeightDecay, LRDecay: p.LRDecay,
-						ValFraction: p.ValFraction, Augment: p.Augment, Mirror: p.Mirror, Seed: seed,
-					})
+		for _, w := range p.emdWeights(loss) {
+			opts := p.Loss
+			opts.EMDWeight = w
+			for _, lr := range lrs {
+				for _, seed := range g.Seeds {
+					for _, fold := range g.testFolds() {
+						runs = append(runs, RunSpec{
+							Experiment: g.Name, Profile: profile, Dataset: data, Folds: g.Folds, Fold: fold, ValFold: g.ValFold,
+							Loss: loss, LossOptions: opts, Model: p.Model, Epochs: p.Epochs, BatchSize: p.BatchSize,
+							LR: lr, Momentum: p.Momentum, WeightDecay: p.WeightDecay, LRDecay: p.LRDecay,
+							ValFraction: p.ValFraction, Augment: p.Augment, Mirror: p.Mirror, Seed: seed,
+						})
+					}
 				}
 			}
 		}

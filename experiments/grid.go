@@ -104,6 +104,13 @@ type Profile struct {
 	LearningRates []float64 `yaml:"learning_rates"`
 	// LossLearningRates replaces LearningRates for the losses it names.
 	LossLearningRates map[string][]float64 `yaml:"loss_learning_rates"`
+	// EMDWeights are the weights of the EMD² term that every combined
+	// loss (CE + EMD², given or learned distance) is tried with, one run
+	// per weight like a learning rate; the report picks among them on the
+	// validation split. Empty: the one loss.emd_weight.
+	EMDWeights []float64 `yaml:"emd_weights"`
+	// LossEMDWeights replaces EMDWeights for the combined losses it names.
+	LossEMDWeights map[string][]float64 `yaml:"loss_emd_weights"`
 	Momentum          float64              `yaml:"momentum"`
 	WeightDecay       float64              `yaml:"weight_decay"`
 	LRDecay           float64              `yaml:"lr_decay"`
@@ -286,6 +293,9 @@ func (g *Grid) Validate(file string) error {
 				}
 			}
 		}
+		if err := g.checkEMDWeights(bad, key, p); err != nil {
+			return err
+		}
 		switch o := p.Loss; {
 		case o.CEWeight < 0 || o.EMDWeight < 0:
 			return bad(key+".loss", "weights must not be negative, got ce %v, emd %v", o.CEWeight, o.EMDWeight)
@@ -333,4 +343,60 @@ func duplicate[T comparable](xs []T) (int, bool) {
 		seen[x] = true
 	}
 	return 0, false
+}
+
+// checkEMDWeights validates emd_weights and loss_emd_weights: positive,
+// not repeated, not given beside loss.emd_weight, and only for combined
+// losses of the grid.
+func (g *Grid) checkEMDWeights(bad func(key, format string, args ...any) error, key string, p Profile) error {
+	if (len(p.EMDWeights) > 0 || len(p.LossEMDWeights) > 0) && p.Loss.EMDWeight != 0 {
+		return bad(key+".emd_weights", "give the EMD² weight once: emd_weights (or loss_emd_weights) or loss.emd_weight, not both")
+	}
+	check := func(k string, ws []float64) error {
+		if len(ws) == 0 {
+			return bad(k, "empty: nothing to run")
+		}
+		if i, ok := duplicate(ws); ok {
+			return bad(fmt.Sprintf("%s[%d]", k, i), "%v is listed twice", ws[i])
+		}
+		for i, w := range ws {
+			if !(w > 0) {
+				return bad(fmt.Sprintf("%s[%d]", k, i), "must be positive, got %v", w)
+			}
+		}
+		return nil
+	}
+	if p.EMDWeights != nil {
+		if err := check(key+".emd_weights", p.EMDWeights); err != nil {
+			return err
+		}
+	}
+	for _, loss := range slices.Sorted(maps.Keys(p.LossEMDWeights)) {
+		k := key + ".loss_emd_weights." + loss
+		if !slices.Contains(g.Losses, loss) {
+			return bad(k, "loss %q is not in the grid's losses %v", loss, g.Losses)
+		}
+		if spec, err := losses.Lookup(loss); err != nil || !spec.Combined() {
+			return bad(k, "loss %q has no EMD² term beside CE to weigh", loss)
+		}
+		if err := check(k, p.LossEMDWeights[loss]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// emdWeights are the EMD² weights the loss is run with under p: those of
+// loss_emd_weights or emd_weights for a combined loss, else the one
+// loss.emd_weight (0: the loss's default).
+func (p Profile) emdWeights(loss string) []float64 {
+	if spec, err := losses.Lookup(loss); err == nil && spec.Combined() {
+		if ws, ok := p.LossEMDWeights[loss]; ok {
+			return ws
+		}
+		if len(p.EMDWeights) > 0 {
+			return p.EMDWeights
+		}
+	}
+	return []float64{p.Loss.EMDWeight}
 }
