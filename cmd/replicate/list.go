@@ -24,6 +24,7 @@ type listedRun struct {
 	Loss       string  `json:"loss"`
 	Fold       int     `json:"fold"`
 	LR         float64 `json:"lr"`
+	EMDWeight  float64 `json:"emd_weight,omitempty"` // of a combined loss; 0: its default
 	Seed       uint64  `json:"seed"`
 	Status     string  `json:"status"` // pending, or the status in the database
 }
@@ -69,7 +70,7 @@ or a combination that selects nothing, is an error; an empty shard lists nothing
 				if st == "" {
 					st = "pending"
 				}
-				rows = append(rows, listedRun{s.Key(), s.Experiment, s.Profile, s.Dataset.Name, s.Loss, s.Fold, s.LR, s.Seed, st})
+				rows = append(rows, listedRun{s.Key(), s.Experiment, s.Profile, s.Dataset.Name, s.Loss, s.Fold, s.LR, s.LossOptions.EMDWeight, s.Seed, st})
 			}
 			if asJSON {
 				enc := json.NewEncoder(g.io.Out)
@@ -77,9 +78,9 @@ or a combination that selects nothing, is an error; an empty shard lists nothing
 				return enc.Encode(rows)
 			}
 			tw := tabwriter.NewWriter(g.io.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "KEY\tEXPERIMENT\tPROFILE\tDATASET\tLOSS\tFOLD\tLR\tSEED\tSTATUS")
+			fmt.Fprintln(tw, "KEY\tEXPERIMENT\tPROFILE\tDATASET\tLOSS\tFOLD\tLR\tEMD_W\tSEED\tSTATUS")
 			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%g\t%d\t%s\n", r.Key, r.Experiment, r.Profile, r.Dataset, r.Loss, r.Fold, r.LR, r.Seed, r.Status)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%g\t%s\t%d\t%s\n", r.Key, r.Experiment, r.Profile, r.Dataset, r.Loss, r.Fold, r.LR, emdWeightText(r.EMDWeight), r.Seed, r.Status)
 			}
 			return tw.Flush()
 		},

@@ -204,9 +204,9 @@ func loadData(ctx context.Context, db *results.DB, loader runner.DataLoader, spe
 
 func printPlan(g *globalOptions, specs []experiments.RunSpec) error {
 	tw := tabwriter.NewWriter(g.io.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "KEY\tEXPERIMENT\tPROFILE\tLOSS\tFOLD\tLR\tSEED")
+	fmt.Fprintln(tw, "KEY\tEXPERIMENT\tPROFILE\tLOSS\tFOLD\tLR\tEMD_W\tSEED")
 	for _, s := range specs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%g\t%d\n", s.Key(), s.Experiment, s.Profile, s.Loss, s.Fold, s.LR, s.Seed)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%g\t%s\t%d\n", s.Key(), s.Experiment, s.Profile, s.Loss, s.Fold, s.LR, emdWeightText(s.LossOptions.EMDWeight), s.Seed)
 	}
 	fmt.Fprintf(tw, "%d runs (dry run: nothing trained)\n", len(specs))
 	return tw.Flush()
@@ -218,4 +218,13 @@ func printPlan(g *globalOptions, specs []experiments.RunSpec) error {
 func checkpointDir(path string) string {
 	base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	return filepath.Join(filepath.Dir(path), "checkpoints", base)
+}
+
+// emdWeightText prints a run's EMD² weight, "-" when the loss has none or
+// keeps its default.
+func emdWeightText(w float64) string {
+	if w == 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(w, 'g', -1, 64)
 }
