@@ -111,9 +111,9 @@ type Profile struct {
 	EMDWeights []float64 `yaml:"emd_weights"`
 	// LossEMDWeights replaces EMDWeights for the combined losses it names.
 	LossEMDWeights map[string][]float64 `yaml:"loss_emd_weights"`
-	Momentum          float64              `yaml:"momentum"`
-	WeightDecay       float64              `yaml:"weight_decay"`
-	LRDecay           float64              `yaml:"lr_decay"`
+	Momentum       float64              `yaml:"momentum"`
+	WeightDecay    float64              `yaml:"weight_decay"`
+	LRDecay        float64              `yaml:"lr_decay"`
 	// ValFraction is the share of the training folds held out for
 	// validation (model selection); 0 holds out nothing.
 	ValFraction float64     `yaml:"val_fraction"`
