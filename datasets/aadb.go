@@ -66,30 +66,16 @@ func ScoreBin(score float64, k int) int {
 // number in [0, 1], an image listed twice) is a *ParseError; with lenient
 // set it is recorded in the returned issues and skipped.
 func ReadAADBScores(r io.Reader, file string, lenient bool, fn func(AADBRow) error) (issues []LineIssue, err error) {
-	sc := newLineScanner(r)
 	seen := make(map[string]int)
-	line := 0
-	for sc.Scan() {
-		line++
-		f := strings.Fields(strings.TrimPrefix(sc.Text(), "\ufeff"))
+	_, err = scanLines(r, aadbName, file, func(line int, text string) error {
+		f := strings.Fields(strings.TrimPrefix(text, "\ufeff"))
 		if len(f) == 0 {
-			continue
+			return nil
 		}
 		row, perr := parseAADBLine(f, file, line, seen)
-		if perr != nil {
-			if err := skipOrFail(&issues, perr, lenient); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		if err := fn(row); err != nil {
-			return issues, err
-		}
-	}
-	if err := scanErr(aadbName, file, line, sc.Err()); err != nil {
-		return issues, err
-	}
-	return issues, nil
+		return emit(&issues, lenient, row, perr, fn)
+	})
+	return issues, err
 }
 
 func parseAADBLine(f []string, file string, line int, seen map[string]int) (AADBRow, *ParseError) {
@@ -144,7 +130,7 @@ func AADB(ctx context.Context, root string, o AADBOptions) (*List, error) {
 		}
 	}
 	l := &List{Name: aadbName, Classes: o.Bins, Ordered: true, HasScore: true,
-		FoldNames: []string{"train", "validation", "test"}, Root: root, Report: &LoadReport{}}
+		FoldNames: []string{"train", "validation", "test"}, Root: root, Summary: &LoadSummary{}}
 	for k := 0; k < o.Bins; k++ {
 		closing := ")"
 		if k == o.Bins-1 {
@@ -178,16 +164,14 @@ func aadbReadFile(ctx context.Context, l *List, root, file string, split int, o 
 		return err
 	}
 	defer f.Close()
-	l.Report.Files = append(l.Report.Files, file)
-	n := 0
+	l.Summary.Files = append(l.Summary.Files, file)
+	var rows rowTicker
 	issues, err := ReadAADBScores(f, file, o.Lenient, func(row AADBRow) error {
-		if n++; n%1024 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
+		if err := rows.tick(ctx); err != nil {
+			return err
 		}
-		l.Report.Rows++
-		l.Report.Kept++
+		l.Summary.Rows++
+		l.Summary.Kept++
 		l.Samples = append(l.Samples, Sample{
 			ID:     row.Image,
 			Path:   filepath.Join(o.ImageDir, row.Image),
@@ -198,6 +182,6 @@ func aadbReadFile(ctx context.Context, l *List, root, file string, split int, o 
 		})
 		return nil
 	})
-	l.Report.Malformed = append(l.Report.Malformed, issues...)
+	l.Summary.Malformed = append(l.Summary.Malformed, issues...)
 	return err
 }

@@ -135,37 +135,25 @@ const maxLine = 1 << 20
 // recorded in the returned issues and skipped. A wrong or missing header is
 // always an error.
 func ReadAdienceFold(r io.Reader, file string, lenient bool, fn func(AdienceRow) error) (issues []LineIssue, err error) {
-	sc := newLineScanner(r)
-	line := 0
-	for sc.Scan() {
-		line++
-		text := sc.Text()
+	lines, err := scanLines(r, adienceName, file, func(line int, text string) error {
 		if line == 1 {
 			text = strings.TrimPrefix(text, "\ufeff")
 			if got := strings.Split(text, "\t"); !equalStrings(got, adienceHeader) {
-				return nil, parseErr(adienceName, file, 1, "want header %q, got %q",
+				return parseErr(adienceName, file, 1, "want header %q, got %q",
 					strings.Join(adienceHeader, "\t"), truncate(text, 120))
 			}
-			continue
+			return nil
 		}
 		if strings.TrimSpace(text) == "" {
-			continue
+			return nil
 		}
 		row, perr := parseAdienceLine(text, file, line)
-		if perr != nil {
-			if err := skipOrFail(&issues, perr, lenient); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		if err := fn(row); err != nil {
-			return issues, err
-		}
-	}
-	if err := scanErr(adienceName, file, line, sc.Err()); err != nil {
+		return emit(&issues, lenient, row, perr, fn)
+	})
+	if err != nil {
 		return issues, err
 	}
-	if line == 0 {
+	if lines == 0 {
 		return nil, parseErr(adienceName, file, 0, "empty file, want the header line %q", strings.Join(adienceHeader, "\t"))
 	}
 	return issues, nil
@@ -212,7 +200,7 @@ func adienceClassNames() []string {
 // Adience lists the Adience age benchmark under root: the five official
 // folds fold_{0..4}_data.txt, sample fold = file index (test on fold i, train
 // on the others: List.Split(i)), labels from AdienceGroup. Dropped rows are
-// counted by reason in List.Report. Images are not opened.
+// counted by reason in List.Summary. Images are not opened.
 func Adience(ctx context.Context, root string, opts AdienceOptions) (*List, error) {
 	if err := requireDir(adienceName, root, root, adienceLayout); err != nil {
 		return nil, err
@@ -229,7 +217,7 @@ func Adience(ctx context.Context, root string, opts AdienceOptions) (*List, erro
 		return nil, fmt.Errorf("%s: unknown image folder %q (want %q or %q)", adienceName, images, AdienceImagesAligned, AdienceImagesFaces)
 	}
 	l := &List{Name: adienceName, Classes: len(AdienceGroups), Ordered: true,
-		ClassNames: adienceClassNames(), FoldNames: foldNames(AdienceFolds), Root: root, Report: &LoadReport{}}
+		ClassNames: adienceClassNames(), FoldNames: foldNames(AdienceFolds), Root: root, Summary: &LoadSummary{}}
 	for fold := 0; fold < AdienceFolds; fold++ {
 		file := fmt.Sprintf("fold_%d_data.txt", fold)
 		if err := adienceReadFile(ctx, l, root, file, fold, images, opts.Lenient); err != nil {
@@ -250,14 +238,12 @@ func adienceReadFile(ctx context.Context, l *List, root, file string, fold int, 
 		return err
 	}
 	defer f.Close()
-	rep := l.Report
+	rep := l.Summary
 	rep.Files = append(rep.Files, file)
-	n := 0
+	var rows rowTicker
 	issues, err := ReadAdienceFold(f, file, lenient, func(row AdienceRow) error {
-		if n++; n%1024 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
+		if err := rows.tick(ctx); err != nil {
+			return err
 		}
 		rep.Rows++
 		if row.Group < 0 {

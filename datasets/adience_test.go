@@ -154,11 +154,11 @@ func TestAdience_Fixture(t *testing.T) {
 				t.Errorf("fold counts %v, want %v", got, want)
 			}
 			wantDrop := map[string]int{DropAgeNone: 5, DropNumberInGap: 5, DropRangeOffGrid: 5}
-			if !cmp.Equal(l.Report.Dropped, wantDrop) {
-				t.Errorf("dropped %v, want %v", l.Report.Dropped, wantDrop)
+			if !cmp.Equal(l.Summary.Dropped, wantDrop) {
+				t.Errorf("dropped %v, want %v", l.Summary.Dropped, wantDrop)
 			}
-			if l.Report.Rows != 35 || l.Report.Kept != 20 {
-				t.Errorf("rows %d kept %d, want 35, 20", l.Report.Rows, l.Report.Kept)
+			if l.Summary.Rows != 35 || l.Summary.Kept != 20 {
+				t.Errorf("rows %d kept %d, want 35, 20", l.Summary.Rows, l.Summary.Kept)
 			}
 			s := l.Samples[1]
 			if s.Path != filepath.Join("faces", "user0", "coarse_tilt_aligned_face.1.img1.jpg") || s.Label != 5 || s.Fold != 0 || s.Source != "fold_0_data.txt:3" {
@@ -257,18 +257,18 @@ func TestAdience_RealLenient(t *testing.T) {
 		t.Errorf("fold counts %v, want %v", got, realAdienceFoldCounts)
 	}
 	wantDrop := map[string]int{DropAgeNone: 554, DropNumberInGap: 813, DropRangeOffGrid: 7}
-	if !cmp.Equal(l.Report.Dropped, wantDrop) {
-		t.Errorf("dropped %v, want %v", l.Report.Dropped, wantDrop)
+	if !cmp.Equal(l.Summary.Dropped, wantDrop) {
+		t.Errorf("dropped %v, want %v", l.Summary.Dropped, wantDrop)
 	}
-	if l.Report.Rows != 15149 || l.Report.Kept != 13775 {
-		t.Errorf("rows %d kept %d, want 15149, 13775", l.Report.Rows, l.Report.Kept)
+	if l.Summary.Rows != 15149 || l.Summary.Kept != 13775 {
+		t.Errorf("rows %d kept %d, want 15149, 13775", l.Summary.Rows, l.Summary.Kept)
 	}
 	wantIssues := []LineIssue{
 		{File: "fold_2_data.txt", Line: 3803, Message: "want 12 fields, got 2"},
 		{File: "fold_3_data.txt", Line: 1051, Message: "want 12 fields, got 9"},
 		{File: "fold_4_data.txt", Line: 2087, Message: "want 12 fields, got 2"},
 	}
-	if diff := cmp.Diff(wantIssues, l.Report.Malformed); diff != "" {
+	if diff := cmp.Diff(wantIssues, l.Summary.Malformed); diff != "" {
 		t.Errorf("malformed lines (-want +got):\n%s", diff)
 	}
 }

@@ -7,10 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sync/atomic"
+
+	"github.com/replicate-emd/replicate/atomicfile"
 )
 
 // Cache keeps decoded and resized images on disk so that later epochs do
@@ -138,37 +141,24 @@ func decodeCacheEntry(data []byte) (*rgbImage, error) {
 	return &rgbImage{w: w, h: h, pix: pix}, nil
 }
 
-// put writes an entry atomically (temporary file, sync, rename).
+// put writes an entry atomically (atomicfile: temporary file, sync,
+// rename).
 func (c *Cache) put(key string, img *rgbImage) error {
 	path := c.entryPath(key)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("cache: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	err := atomicfile.Write(path, 0o600, func(w io.Writer) error {
+		var hdr [16]byte
+		copy(hdr[:4], cacheMagic[:])
+		binary.LittleEndian.PutUint32(hdr[4:], uint32(img.w))
+		binary.LittleEndian.PutUint32(hdr[8:], uint32(img.h))
+		binary.LittleEndian.PutUint32(hdr[12:], crc32.ChecksumIEEE(img.pix))
+		if _, err := w.Write(hdr[:]); err != nil {
+			return err
+		}
+		_, err := w.Write(img.pix)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("cache: %w", err)
-	}
-	var hdr [16]byte
-	copy(hdr[:4], cacheMagic[:])
-	binary.LittleEndian.PutUint32(hdr[4:], uint32(img.w))
-	binary.LittleEndian.PutUint32(hdr[8:], uint32(img.h))
-	binary.LittleEndian.PutUint32(hdr[12:], crc32.ChecksumIEEE(img.pix))
-	_, err = tmp.Write(hdr[:])
-	if err == nil {
-		_, err = tmp.Write(img.pix)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("cache: write %s: %w", path, err)
 	}
 	c.writes.Add(1)
 	return nil

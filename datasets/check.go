@@ -13,9 +13,6 @@ import (
 	"text/tabwriter"
 )
 
-// Names lists the datasets Check knows, in the order of the package doc.
-var Names = []string{adienceName, iogName, aadbName, imagenetName, "mnist", FashionMNISTName, featuresName}
-
 // CheckOptions configures Check.
 type CheckOptions struct {
 	// Lenient accepts malformed lines and missing or unreadable images
@@ -33,9 +30,9 @@ type CheckOptions struct {
 	Getenv func(string) string
 }
 
-// CheckReport is the result of Check. Its JSON field names are the
+// CheckResult is the result of Check. Its JSON field names are the
 // interface of `replicate data check --json`.
-type CheckReport struct {
+type CheckResult struct {
 	Dataset   string      `json:"dataset"`   // dataset name
 	Root      string      `json:"root"`      // root folder (or file) checked
 	Lenient   bool        `json:"lenient"`   // lenient mode
@@ -75,13 +72,14 @@ type ImageProblem struct {
 	Error string `json:"error"` // "missing" or the decoding error
 }
 
-// maxExamples bounds CheckReport.Images.Examples.
+// maxExamples bounds CheckResult.Images.Examples.
 const maxExamples = 20
 
-// Check reads dataset name under root (resolved by ResolveRoot: the --root
-// value, else REPLICATE_DATA_<NAME>, else $REPLICATE_DATA/<name>; mnist and
-// fashion-mnist fall back to their default folders, features takes the CSV
-// file as root) and reports, from the metadata, the samples per class and
+// Check reads the registered dataset name (Lookup) under root (resolved by
+// ResolveRoot: the --root value, else REPLICATE_DATA_<NAME>, else
+// $REPLICATE_DATA/<name>; the MNIST-format datasets fall back to their
+// default folders, features takes the CSV file as root, synthetic needs
+// none) and reports, from the metadata, the samples per class and
 // per fold, the rows dropped by reason and the malformed lines; then it
 // decodes every image of the kept samples and counts the present, missing
 // and unreadable ones. It returns the report and, when the data has problems
@@ -89,40 +87,16 @@ const maxExamples = 20
 // images; in lenient mode: no sample at all), an error wrapping
 // ErrCheckFailed. A root that cannot be read at all is an error with a nil
 // report.
-func Check(ctx context.Context, name, root string, opts CheckOptions) (*CheckReport, error) {
+func Check(ctx context.Context, name, root string, opts CheckOptions) (*CheckResult, error) {
 	root = ResolveRoot(name, root, opts.Getenv)
-	rep := &CheckReport{Dataset: name, Root: root, Lenient: opts.Lenient, Files: []string{},
+	rep := &CheckResult{Dataset: name, Root: root, Lenient: opts.Lenient, Files: []string{},
 		Classes: []Count{}, Folds: []Count{}, Dropped: []Count{}, Malformed: []LineIssue{}, Problems: []string{},
 		Images: ImageCounts{Examples: []ImageProblem{}}}
-	var err error
-	switch name {
-	case adienceName:
-		err = rep.checkList(ctx, opts, func() (*List, error) { return Adience(ctx, root, AdienceOptions{Lenient: true}) })
-	case iogName:
-		err = rep.checkList(ctx, opts, func() (*List, error) {
-			l, err := ImagesOfGroups(ctx, root, ImagesOfGroupsOptions{Lenient: true, Folds: 1})
-			if l != nil {
-				l.FoldNames = []string{"all"}
-			}
-			return l, err
-		})
-	case aadbName:
-		err = rep.checkList(ctx, opts, func() (*List, error) { return AADB(ctx, root, AADBOptions{Lenient: true}) })
-	case imagenetName:
-		err = rep.checkImageNet(ctx, root, opts)
-	case "mnist", FashionMNISTName:
-		err = rep.checkMemory(func() (*Memory, error) {
-			o := MNISTOptions{Dir: root}
-			if name == "mnist" {
-				return MNISTDigits(ctx, o)
-			}
-			return FashionMNIST(ctx, o)
-		})
-	case featuresName:
-		err = rep.checkMemory(func() (*Memory, error) { return LoadFeatures(ctx, root, FeaturesOptions{}) })
-	default:
-		return nil, fmt.Errorf("%w %q (known: %s)", ErrUnknownDataset, name, strings.Join(Names, ", "))
+	e, err := Lookup(name)
+	if err != nil {
+		return nil, err
 	}
+	err = e.check(ctx, root, opts, rep)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +108,7 @@ func Check(ctx context.Context, name, root string, opts CheckOptions) (*CheckRep
 }
 
 // judge sets OK and Problems.
-func (r *CheckReport) judge() {
+func (r *CheckResult) judge() {
 	if r.Kept == 0 {
 		r.Problems = append(r.Problems, "no sample")
 	}
@@ -152,8 +126,8 @@ func (r *CheckReport) judge() {
 	r.OK = len(r.Problems) == 0
 }
 
-// fromReport copies a loader report.
-func (r *CheckReport) fromReport(lr *LoadReport) {
+// fromSummary copies what a loader read, kept and left out.
+func (r *CheckResult) fromSummary(lr *LoadSummary) {
 	if lr == nil {
 		return
 	}
@@ -166,7 +140,7 @@ func (r *CheckReport) fromReport(lr *LoadReport) {
 }
 
 // setCounts fills the class and fold tables.
-func (r *CheckReport) setCounts(info Info, perClass, perFold []int) {
+func (r *CheckResult) setCounts(info Info, perClass, perFold []int) {
 	for i, n := range perClass {
 		r.Classes = append(r.Classes, Count{Index: i, Name: nameAt(info.ClassNames, i), Count: n})
 	}
@@ -183,12 +157,12 @@ func nameAt(names []string, i int) string {
 }
 
 // checkList checks a list-based dataset.
-func (r *CheckReport) checkList(ctx context.Context, opts CheckOptions, load func() (*List, error)) error {
+func (r *CheckResult) checkList(ctx context.Context, opts CheckOptions, load func() (*List, error)) error {
 	l, err := load()
 	if err != nil {
 		return err
 	}
-	r.fromReport(l.Report)
+	r.fromSummary(l.Summary)
 	r.setCounts(l.Info(), l.ClassCounts(), l.FoldCounts())
 	if opts.SkipImages {
 		return nil
@@ -209,7 +183,7 @@ func (r *CheckReport) checkList(ctx context.Context, opts CheckOptions, load fun
 }
 
 // checkImageNet streams ImageNet without building a list.
-func (r *CheckReport) checkImageNet(ctx context.Context, root string, opts CheckOptions) error {
+func (r *CheckResult) checkImageNet(ctx context.Context, root string, opts CheckOptions) error {
 	var ic *imageChecker
 	if !opts.SkipImages {
 		ic = newImageChecker(ctx, opts)
@@ -237,14 +211,14 @@ func (r *CheckReport) checkImageNet(ctx context.Context, root string, opts Check
 	}
 	perClass = append(perClass, make([]int, max(0, info.Classes-len(perClass)))...)
 	perFold = append(perFold, make([]int, max(0, len(info.FoldNames)-len(perFold)))...)
-	r.fromReport(lr)
+	r.fromSummary(lr)
 	r.setCounts(info, perClass, perFold)
 	return ctx.Err()
 }
 
 // checkMemory checks an in-memory dataset; a parse error becomes a
 // malformed entry.
-func (r *CheckReport) checkMemory(load func() (*Memory, error)) error {
+func (r *CheckResult) checkMemory(load func() (*Memory, error)) error {
 	m, err := load()
 	var pe *ParseError
 	if errors.As(err, &pe) {
@@ -348,7 +322,7 @@ func (c *imageChecker) wait() ImageCounts {
 
 // WriteText writes the report for people: counts as aligned tables, the
 // malformed lines and image problems, and a closing verdict line.
-func (r *CheckReport) WriteText(w io.Writer) error {
+func (r *CheckResult) WriteText(w io.Writer) error {
 	ew := &errWriter{w: w}
 	mode := "strict"
 	if r.Lenient {
@@ -388,7 +362,7 @@ func (r *CheckReport) WriteText(w io.Writer) error {
 	return ew.err
 }
 
-func (r *CheckReport) table(ew *errWriter, title string, rows []Count) {
+func (r *CheckResult) table(ew *errWriter, title string, rows []Count) {
 	if len(rows) == 0 {
 		return
 	}

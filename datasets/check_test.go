@@ -135,8 +135,8 @@ func TestCheck_Err(t *testing.T) {
 	}
 }
 
-// TestCheckReport_JSON pins the JSON field names of `data check --json`.
-func TestCheckReport_JSON(t *testing.T) {
+// TestCheckResult_JSON pins the JSON field names of `data check --json`.
+func TestCheckResult_JSON(t *testing.T) {
 	rep, err := Check(t.Context(), "adience", writeAdienceFixture(t, false), CheckOptions{Lenient: true})
 	if err != nil {
 		t.Fatal(err)
@@ -174,7 +174,7 @@ func TestCheckReport_JSON(t *testing.T) {
 	}
 }
 
-func TestCheckReport_WriteText(t *testing.T) {
+func TestCheckResult_WriteText(t *testing.T) {
 	rep, _ := Check(t.Context(), "adience", writeAdienceFixture(t, false), CheckOptions{})
 	var b bytes.Buffer
 	if err := rep.WriteText(&b); err != nil {

@@ -15,6 +15,9 @@ type Info struct {
 	ClassNames []string `json:"class_names"` // one name per class (may be nil)
 	FoldNames  []string `json:"fold_names"`  // one name per fold or split (may be nil)
 	HasScore   bool     `json:"has_score"`   // whether samples carry a continuous score
+	// SoftTargets says that samples may carry a target distribution
+	// (Sample.Target) instead of a single label.
+	SoftTargets bool `json:"soft_targets,omitempty"`
 }
 
 // Sample is one labelled item of a dataset, without its pixels or features.
@@ -30,6 +33,12 @@ type Sample struct {
 	// (Adience: one subject, user_id) must stay on one side of a split,
 	// so that validation never sees a face the network trained on.
 	Group string
+	// Target is the sample's target distribution over the classes (e.g.
+	// rater histograms, normalised), nil for a hard label. Label is then
+	// its most likely class; the losses that take soft targets train on
+	// the distribution, and the expected-value metrics compare with its
+	// mean class.
+	Target []float64
 }
 
 // Box is a rectangle in image pixel coordinates, [X0, X1) × [Y0, Y1). The
@@ -70,7 +79,7 @@ type Dataset interface {
 	Tensor(ctx context.Context, i int, v View, dst []float32) ([]float32, error)
 }
 
-// Drop reasons reported in LoadReport.Dropped.
+// Drop reasons reported in LoadSummary.Dropped.
 const (
 	DropAgeNone      = "age None"                           // Adience: the age column says None
 	DropRangeOffGrid = "age range not inside one group"     // Adience: e.g. (38, 48), (8, 23)
@@ -94,8 +103,8 @@ func (l LineIssue) String() string {
 	return fmt.Sprintf("%s: %s", l.File, l.Message)
 }
 
-// LoadReport says what a loader read, kept and left out.
-type LoadReport struct {
+// LoadSummary says what a loader read, kept and left out.
+type LoadSummary struct {
 	Files     []string       `json:"files"`     // metadata files read, relative to the root
 	Rows      int            `json:"rows"`      // well-formed data rows read
 	Kept      int            `json:"kept"`      // rows that became samples
@@ -103,7 +112,7 @@ type LoadReport struct {
 	Malformed []LineIssue    `json:"malformed"` // malformed lines skipped (lenient mode only)
 }
 
-func (r *LoadReport) drop(reason string) {
+func (r *LoadSummary) drop(reason string) {
 	if r.Dropped == nil {
 		r.Dropped = make(map[string]int)
 	}
@@ -111,12 +120,12 @@ func (r *LoadReport) drop(reason string) {
 }
 
 // addIssue records a skipped line from a *ParseError.
-func (r *LoadReport) addIssue(e *ParseError) {
+func (r *LoadSummary) addIssue(e *ParseError) {
 	r.Malformed = append(r.Malformed, e.issue())
 }
 
 // DroppedTotal returns the number of dropped rows over all reasons.
-func (r *LoadReport) DroppedTotal() int {
+func (r *LoadSummary) DroppedTotal() int {
 	n := 0
 	for _, c := range r.Dropped {
 		n += c
@@ -125,7 +134,7 @@ func (r *LoadReport) DroppedTotal() int {
 }
 
 // DropReasons returns the drop reasons sorted by name.
-func (r *LoadReport) DropReasons() []string {
+func (r *LoadSummary) DropReasons() []string {
 	keys := make([]string, 0, len(r.Dropped))
 	for k := range r.Dropped {
 		keys = append(keys, k)
@@ -138,15 +147,15 @@ func (r *LoadReport) DropReasons() []string {
 // image paths are relative to Root. Wrap it in an ImageSet (NewImageSet) to
 // load tensors through a Pipeline.
 type List struct {
-	Name       string      // dataset name
-	Classes    int         // number of classes
-	Ordered    bool        // whether classes are ordered
-	ClassNames []string    // one name per class
-	FoldNames  []string    // one name per fold or split
-	HasScore   bool        // whether Sample.Score is set
-	Root       string      // folder the sample paths are relative to
-	Samples    []Sample    // the samples
-	Report     *LoadReport // what the loader read and left out
+	Name       string       // dataset name
+	Classes    int          // number of classes
+	Ordered    bool         // whether classes are ordered
+	ClassNames []string     // one name per class
+	FoldNames  []string     // one name per fold or split
+	HasScore   bool         // whether Sample.Score is set
+	Root       string       // folder the sample paths are relative to
+	Samples    []Sample     // the samples
+	Summary    *LoadSummary // what the loader read and left out
 }
 
 // Info describes the task.

@@ -2,6 +2,35 @@
 // arXiv 1611.05916) and of the embedded tasks in their real formats and
 // turns them into labelled, folded samples.
 //
+// # The registry
+//
+// Every dataset is one [Entry] of the registry, declared next to its
+// loader and listed once in registry.go; [Lookup] and [Names] are what the
+// rest of the project asks. An entry says:
+//
+//   - its name (and aliases), the name grids and `replicate data check` use;
+//   - its [Task]: ordinal, scored (ordered classes with a true score) or
+//     orderless ([Entry.Task], [Entry.Ordered]); a run records it;
+//   - its class names, when fixed, and its group key for subject-exclusive
+//     splits (Adience: user_id, [Sample.Group]);
+//   - whether it reads a folder of images (a root: --data-root,
+//     REPLICATE_DATA_<NAME>) or one file named by the grid ([Spec.Path],
+//     relative to the grid file's folder);
+//   - what a sample looks like before loading ([Entry.Shape], for the
+//     grid's size bounds), whether this machine has it ([Entry.Present]),
+//     how to load it for a run ([Entry.Load], from a [Request]) and how to
+//     check a copy ([Check]).
+//
+// The grids (package experiments) validate against the registry, the
+// runner loads through it, `data check` lists it. A new dataset is one file
+// declaring its entry and one line in registry.go: nothing in the grid,
+// the runner or training names datasets.
+//
+// The datasets: synthetic (the smoke experiment's generated ordinal data),
+// mnist-rotation, mnist-digits (alias mnist) and fashion-mnist (the MNIST
+// format), adience, imageofgroups, aadb, imagenet (folders of images) and
+// features (a CSV of features extracted elsewhere).
+//
 // # One interface
 //
 // Every source is a [Dataset]: samples with a label and a fold (or split),
@@ -15,7 +44,7 @@
 //     [*Pipeline]; images are decoded one at a time, so lists as large as
 //     ImageNet's never hold their images in memory.
 //
-// The image loaders return a *List with a [LoadReport] (rows read and kept,
+// The image loaders return a *List with a [LoadSummary] (rows read and kept,
 // rows dropped by reason, malformed lines skipped in lenient mode). Folds:
 // Adience has its 5 official folds (test on fold i, train on the others:
 // [List.Split]); the others have splits (train, validation, test).
@@ -153,18 +182,35 @@
 //
 // # Features CSV
 //
-// Heads can be trained on features extracted elsewhere ([ReadFeatures],
-// [LoadFeatures], [WriteFeatures]):
+// Heads can be trained on features extracted elsewhere, by any backbone
+// (the dataset features; [ReadFeatures], [LoadFeatures], [WriteFeatures]):
 //
-//	id,label,fold[,score],<feature 1>,<feature 2>,…
+//	id,label[,fold][,score],<feature 1>,<feature 2>,…
 //	img001,3,0,0.61,0.12,…
+//	img002,0;2;6;2,,0.55,0.40,…
 //
-// One header line; one row per sample: a unique non-empty id, an integer
-// label ≥ 0, an integer fold ≥ 0, an optional finite score (when the fourth
-// column is named "score"), then the finite feature values. Lines starting
-// with '#' are comments; RFC 4180 quoting applies. Without a given number
-// of classes, labels must be below the number of rows; folds must be below
-// 100 or the number of rows. Errors name file:line and what was expected.
+// One header line; one row per sample: a unique non-empty id; a label,
+// either an integer ≥ 0 or a target distribution (C non-negative numbers
+// separated by ';', e.g. rater counts, normalised when read); with a fold
+// column an integer fold ≥ 0 or an empty cell; an optional finite score
+// (when the column after label or fold is named "score"); then the finite
+// feature values. Lines starting with '#' are comments; RFC 4180 quoting
+// applies.
+//
+// The file gives the classes (the largest label + 1, or the length of the
+// distributions), the folds (rows without one are dealt into the grid's
+// folds, stratified by class, with the run's seed; the folds a file gives
+// must be as many as the grid's) and the feature width; the grid says
+// whether the classes are ordered (dataset.ordered). A row with a target
+// distribution has its most likely class as [Sample.Label] and the
+// distribution as [Sample.Target]: the losses that take distributions (CE,
+// the closed-form EMD², their sum) train on it, the metrics take the label
+// and, for mae_exp, the distribution's mean class. With a score column and
+// ordered classes the task is scored (Spearman's ρ against the score).
+// Without a given number of classes, integer labels must be below the
+// number of rows and a distribution has at most [MaxFeaturesClasses]
+// classes; folds must be below 100 or the number of rows. Errors name
+// file:line and what was expected.
 //
 // # Synthetic
 //
@@ -201,7 +247,7 @@
 // [--json]`: from the metadata, the samples per class and per fold, the rows
 // dropped by reason and the malformed lines (file:line); then, separately,
 // how many of the kept samples' images are present (exist and decode),
-// missing or unreadable. [CheckReport] has JSON tags and [CheckReport.WriteText].
+// missing or unreadable. [CheckResult] has JSON tags and [CheckResult.WriteText].
 //
 // # Limits
 //

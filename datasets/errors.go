@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -191,6 +192,43 @@ func skipOrFail(issues *[]LineIssue, e *ParseError, lenient bool) error {
 		return e
 	}
 	*issues = append(*issues, e.issue())
+	return nil
+}
+
+// emit hands a parsed row to fn; a malformed line (perr not nil) fails in
+// strict mode and is recorded in issues and skipped in lenient mode
+// (skipOrFail). It is the step every metadata reader takes per row.
+func emit[T any](issues *[]LineIssue, lenient bool, row T, perr *ParseError, fn func(T) error) error {
+	if perr != nil {
+		return skipOrFail(issues, perr, lenient)
+	}
+	return fn(row)
+}
+
+// scanLines calls fn with each line of r (up to maxLine bytes) and its
+// 1-based number, stopping at fn's first error, and returns the number of
+// lines read. A read error, or a line over maxLine, is mapped by scanErr.
+func scanLines(r io.Reader, dataset, file string, fn func(line int, text string) error) (int, error) {
+	sc := newLineScanner(r)
+	line := 0
+	for sc.Scan() {
+		line++
+		if err := fn(line, sc.Text()); err != nil {
+			return line, err
+		}
+	}
+	return line, scanErr(dataset, file, line, sc.Err())
+}
+
+// rowTicker checks a context every 1024 rows, so that a long read stops
+// soon after a cancellation without asking the context once a row.
+type rowTicker struct{ n int }
+
+// tick counts a row and returns ctx.Err() on every 1024th.
+func (t *rowTicker) tick(ctx context.Context) error {
+	if t.n++; t.n%1024 == 0 {
+		return ctx.Err()
+	}
 	return nil
 }
 

@@ -3,6 +3,7 @@ package datasets
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"path/filepath"
 	"strings"
@@ -18,7 +19,8 @@ func TestReadFeatures(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &Memory{Name: "features", Classes: 3, Ordered: true, SampleShape: []int{2},
-		X: []float32{1.5, -2, 0, 300, 4, 5}, Y: []int{0, 2, 1}, Fold: []int{0, 1, 1}, IDs: []string{"s1", "s2", "s,3"}}
+		X: []float32{1.5, -2, 0, 300, 4, 5}, Y: []int{0, 2, 1}, Fold: []int{0, 1, 1}, IDs: []string{"s1", "s2", "s,3"},
+		FoldNames: []string{"fold 0", "fold 1"}}
 	if diff := cmp.Diff(want, m); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
@@ -44,11 +46,11 @@ func TestReadFeatures_Err(t *testing.T) {
 		want string
 	}{
 		{"Empty", "", FeaturesOptions{}, 0, "empty file"},
-		{"Header", "id,lab,fold,x\n", FeaturesOptions{}, 1, "want header id,label,fold"},
+		{"Header", "id,lab,fold,x\n", FeaturesOptions{}, 1, "want header id,label[,fold][,score]"},
 		{"NoFeature", "id,label,fold\n", FeaturesOptions{}, 1, "at least one feature"},
 		{"NoRows", "id,label,fold,x\n", FeaturesOptions{}, 0, "no data rows"},
 		{"FieldCount", "id,label,fold,x\na,0,0,1\nb,1,0\n", FeaturesOptions{}, 3, "wrong number of fields"},
-		{"Label", "id,label,fold,x\na,0,0,1\nb,one,0,2\n", FeaturesOptions{}, 3, "want an integer label ≥ 0 in column 2, got \"one\""},
+		{"Label", "id,label,fold,x\na,0,0,1\nb,one,0,2\n", FeaturesOptions{}, 3, "want an integer label ≥ 0 or a target distribution (numbers separated by ';') in column 2, got \"one\""},
 		{"NegLabel", "id,label,fold,x\na,-1,0,1\n", FeaturesOptions{}, 2, "integer label ≥ 0"},
 		{"Fold", "id,label,fold,x\na,0,x,1\n", FeaturesOptions{}, 2, "integer fold"},
 		{"NaN", "id,label,fold,x\na,0,0,NaN\n", FeaturesOptions{}, 2, "finite number in column 4"},
@@ -62,6 +64,12 @@ func TestReadFeatures_Err(t *testing.T) {
 		{"HugeLabel", "id,label,fold,x\na,0,0,1\nb,2000000000,1,1\n", FeaturesOptions{}, 3, "label 2000000000"},
 		{"HugeFold", "id,label,fold,x\na,0,0,1\nb,1,2000000000,1\n", FeaturesOptions{}, 3, "fold 2000000000"},
 		{"LabelBeyondRows", "id,label,fold,x\na,0,0,1\nb,3,0,1\nc,1,0,1\n", FeaturesOptions{}, 3, "label 3"},
+		{"TargetNegative", "id,label,fold,a\ns,1;-1,0,1\n", FeaturesOptions{}, 2, "non-negative numbers"},
+		{"TargetNaN", "id,label,fold,a\ns,1;NaN,0,1\n", FeaturesOptions{}, 2, "non-negative numbers"},
+		{"TargetZero", "id,label,fold,a\ns,0;0;0,0,1\n", FeaturesOptions{}, 2, "positive finite sum"},
+		{"TargetWidth", "id,label,fold,a\ns,1;1;1,0,1\nt,1;1,0,2\n", FeaturesOptions{}, 3, "want a target distribution of 3 classes (as on line 2), got 2"},
+		{"TargetLabelBeyond", "id,label,fold,a\nu,3,0,1\ns,1;1;1,0,1\n", FeaturesOptions{}, 2, "label 3: want a label below the 3 classes"},
+		{"TargetClasses", "id,label,fold,a\ns,1;1;1,0,1\n", FeaturesOptions{Classes: 4}, 2, "want a target distribution of 4 classes, got 3"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,7 +102,7 @@ func TestWriteFeatures_RoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.IDs = got.IDs
+	m.IDs, m.FoldNames = got.IDs, []string{"fold 0", "fold 1"}
 	if diff := cmp.Diff(m, got); diff != "" {
 		t.Errorf("round trip (-want +got):\n%s", diff)
 	}
@@ -105,7 +113,83 @@ func TestWriteFeatures_RoundTrip(t *testing.T) {
 
 func TestLoadFeatures_Missing(t *testing.T) {
 	_, err := LoadFeatures(t.Context(), filepath.Join(t.TempDir(), "none.csv"), FeaturesOptions{})
-	if !errors.Is(err, ErrRootMissing) || !strings.Contains(err.Error(), "header id,label,fold") {
+	if !errors.Is(err, ErrRootMissing) || !strings.Contains(err.Error(), "header id,label[,fold][,score]") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+func TestReadFeatures_TargetDistributions(t *testing.T) {
+	text := "id,label,fold,a\n" +
+		"s1,0;2;6;2,0,1\n" + // rater counts: normalised, most likely class 2
+		"s2,1,1,2\n" + // a hard label among distributions: one-hot
+		"s3,0.5;0.5;0;0,0,3\n" // a tie: the first class wins
+	m, err := ReadFeatures(t.Context(), strings.NewReader(text), "f.csv", FeaturesOptions{Ordered: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Classes != 4 || !cmp.Equal(m.Y, []int{2, 1, 0}) || !m.Info().SoftTargets {
+		t.Fatalf("classes %d, labels %v, soft %v; want 4, [2 1 0], true", m.Classes, m.Y, m.Info().SoftTargets)
+	}
+	want := []float64{0, 0.2, 0.6, 0.2, 0, 1, 0, 0, 0.5, 0.5, 0, 0}
+	if !cmp.Equal(m.Targets, want) {
+		t.Errorf("targets %v, want %v", m.Targets, want)
+	}
+	if s := m.Sample(0); !cmp.Equal(s.Target, want[:4]) || s.Label != 2 {
+		t.Errorf("sample 0: %+v", s)
+	}
+	var b bytes.Buffer
+	if err := WriteFeatures(&b, m); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadFeatures(t.Context(), &b, "rt.csv", FeaturesOptions{Ordered: true})
+	if err != nil || !cmp.Equal(back.Targets, m.Targets) || !cmp.Equal(back.Y, m.Y) {
+		t.Errorf("round trip: %v, %+v", err, back)
+	}
+}
+
+// TestReadFeatures_MissingFolds: rows without a fold are dealt into folds
+// stratified by class, the same for the same seed; a file's own folds set
+// the number of folds, which must agree with the one asked for.
+func TestReadFeatures_MissingFolds(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("id,label,a\n")
+	for i := range 40 {
+		fmt.Fprintf(&b, "s%d,%d,%d\n", i, i%4, i)
+	}
+	read := func(seed uint64) *Memory {
+		m, err := ReadFeatures(t.Context(), strings.NewReader(b.String()), "f.csv", FeaturesOptions{Folds: 5, Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	m := read(1)
+	if len(m.FoldNames) != 5 {
+		t.Errorf("fold names %v, want 5", m.FoldNames)
+	}
+	perFold := map[[2]int]int{} // (fold, class) → samples
+	for i, f := range m.Fold {
+		perFold[[2]int{f, m.Y[i]}]++
+	}
+	for f := range 5 {
+		for c := range 4 {
+			if n := perFold[[2]int{f, c}]; n != 2 {
+				t.Errorf("fold %d class %d: %d samples, want 2 (10 per class over 5 folds)", f, c, n)
+			}
+		}
+	}
+	if !cmp.Equal(read(1).Fold, m.Fold) || cmp.Equal(read(2).Fold, m.Fold) {
+		t.Error("the folds are not a function of the seed")
+	}
+	// Some folds given, others empty: the given ones count.
+	text := "id,label,fold,a\na,0,0,1\nb,1,,1\nc,1,1,1\nd,0,,1\n"
+	m2, err := ReadFeatures(t.Context(), strings.NewReader(text), "f.csv", FeaturesOptions{Folds: 2})
+	if err != nil || m2.Fold[0] != 0 || m2.Fold[2] != 1 || m2.Fold[1] < 0 || m2.Fold[1] > 1 || len(m2.FoldNames) != 2 {
+		t.Errorf("mixed folds: %v, %v %v", err, m2.Fold, m2.FoldNames)
+	}
+	_, err = ReadFeatures(t.Context(), strings.NewReader(text), "f.csv", FeaturesOptions{Folds: 3})
+	var pe *ParseError
+	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "the file's folds run 0..1 (2 folds); want 3 folds") {
+		t.Errorf("fold count disagreeing with the grid: %v", err)
 	}
 }

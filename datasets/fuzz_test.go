@@ -82,6 +82,8 @@ func FuzzReadFeatures(f *testing.F) {
 	f.Add("id,label,fold,score,a\ns1,0,0,0.5,1\ns2,1,1,0.25,2\n")
 	f.Add("id,label,fold,a\n\"x\ny\",1,0,1\nz,0,0,2\n")
 	f.Add("id,label,fold,a\n# c\na,0,0,NaN\n")
+	f.Add("id,label,a\ns1,0;2;1,1\ns2,2,3\n")
+	f.Add("id,label,fold,score,a\ns1,1;1,,0.5,1\ns2,0,1,0.25,2\n")
 	f.Fuzz(func(t *testing.T, text string) {
 		m, err := ReadFeatures(t.Context(), strings.NewReader(text), "f.csv", FeaturesOptions{})
 		checkParseErr(t, err, []byte(text))
@@ -89,8 +91,9 @@ func FuzzReadFeatures(f *testing.F) {
 			if verr := m.Validate(); verr != nil {
 				t.Fatalf("accepted invalid data: %v", verr)
 			}
-			// Nothing sized by a label or a fold may outgrow the rows read.
-			if m.Classes > m.Len() {
+			// Nothing sized by a label or a fold may outgrow the rows read
+			// (or, for target distributions, their bound).
+			if (m.Targets == nil && m.Classes > m.Len()) || m.Classes > MaxFeaturesClasses {
 				t.Fatalf("%d classes inferred from %d rows", m.Classes, m.Len())
 			}
 			for _, k := range m.Fold {

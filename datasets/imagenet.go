@@ -142,13 +142,7 @@ func ReadValSolution(r io.Reader, file string, lenient bool, fn func(ValSolution
 		}
 		line, _ := cr.FieldPos(0)
 		row, perr := parseValSolution(rec, file, line)
-		if perr != nil {
-			if err := skipOrFail(&issues, perr, lenient); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		if err := fn(row); err != nil {
+		if err := emit(&issues, lenient, row, perr, fn); err != nil {
 			return issues, err
 		}
 	}
@@ -278,13 +272,13 @@ func imagenetResolve(root string, o ImageNetOptions) (*imagenetPlan, error) {
 // by class, without keeping a list: the way to visit all 1.33 million
 // images in constant memory. It returns the task description and the load
 // report. Labels follow the class mapping (see ImageNet).
-func WalkImageNet(ctx context.Context, root string, o ImageNetOptions, fn func(Sample) error) (Info, *LoadReport, error) {
+func WalkImageNet(ctx context.Context, root string, o ImageNetOptions, fn func(Sample) error) (Info, *LoadSummary, error) {
 	p, err := imagenetResolve(root, o)
 	if err != nil {
 		return Info{}, nil, err
 	}
 	info := Info{Name: imagenetName, Classes: len(p.wnids), ClassNames: p.wnids, FoldNames: []string{"train", "val"}}
-	rep := &LoadReport{}
+	rep := &LoadSummary{}
 	if p.mapping != "" {
 		rep.Files = append(rep.Files, p.mapping)
 	}
@@ -302,7 +296,7 @@ func WalkImageNet(ctx context.Context, root string, o ImageNetOptions, fn func(S
 }
 
 // imagenetWalkTrain lists train/<wnid>/ for the selected classes.
-func imagenetWalkTrain(ctx context.Context, root string, p *imagenetPlan, o ImageNetOptions, rep *LoadReport, fn func(Sample) error) error {
+func imagenetWalkTrain(ctx context.Context, root string, p *imagenetPlan, o ImageNetOptions, rep *LoadSummary, fn func(Sample) error) error {
 	for label, w := range p.wnids {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -332,7 +326,7 @@ func imagenetWalkTrain(ctx context.Context, root string, p *imagenetPlan, o Imag
 
 // imagenetWalkVal lists the validation images from val/<wnid>/ folders or
 // from LOC_val_solution.csv.
-func imagenetWalkVal(ctx context.Context, root string, p *imagenetPlan, o ImageNetOptions, rep *LoadReport, fn func(Sample) error) error {
+func imagenetWalkVal(ctx context.Context, root string, p *imagenetPlan, o ImageNetOptions, rep *LoadSummary, fn func(Sample) error) error {
 	valDir := filepath.Join(p.base, "val")
 	if sol := filepath.Join(root, "LOC_val_solution.csv"); exists(sol) {
 		return imagenetWalkSolution(ctx, root, sol, valDir, p, o, rep, fn)
@@ -382,19 +376,17 @@ func imagenetWalkVal(ctx context.Context, root string, p *imagenetPlan, o ImageN
 	return nil
 }
 
-func imagenetWalkSolution(ctx context.Context, root, sol, valDir string, p *imagenetPlan, o ImageNetOptions, rep *LoadReport, fn func(Sample) error) error {
+func imagenetWalkSolution(ctx context.Context, root, sol, valDir string, p *imagenetPlan, o ImageNetOptions, rep *LoadSummary, fn func(Sample) error) error {
 	f, err := openData(imagenetName, "LOC_val_solution.csv", sol, metadataFile)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	rep.Files = append(rep.Files, "LOC_val_solution.csv")
-	n := 0
+	var rows rowTicker
 	issues, err := ReadValSolution(f, "LOC_val_solution.csv", o.Lenient, func(v ValSolution) error {
-		if n++; n%1024 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
+		if err := rows.tick(ctx); err != nil {
+			return err
 		}
 		if !p.all[v.WNID] {
 			e := parseErr(imagenetName, "LOC_val_solution.csv", v.Line, "class %s not in the class list", v.WNID)
@@ -437,6 +429,6 @@ func ImageNet(ctx context.Context, root string, o ImageNetOptions) (*List, error
 	if err != nil {
 		return nil, err
 	}
-	l.Name, l.Classes, l.ClassNames, l.FoldNames, l.Report = info.Name, info.Classes, info.ClassNames, info.FoldNames, rep
+	l.Name, l.Classes, l.ClassNames, l.FoldNames, l.Summary = info.Name, info.Classes, info.ClassNames, info.FoldNames, rep
 	return l, nil
 }

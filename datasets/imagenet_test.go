@@ -85,8 +85,8 @@ func TestImageNet_SolutionAndMapping(t *testing.T) {
 	if !cmp.Equal(l.ClassNames, []string{"n01484850", "n01440764"}) || !cmp.Equal(l.ClassCounts(), []int{5, 2}) {
 		t.Errorf("subset: %v %v", l.ClassNames, l.ClassCounts())
 	}
-	if l.Report.Dropped[DropClassSubset] != 1 {
-		t.Errorf("dropped %v", l.Report.Dropped)
+	if l.Summary.Dropped[DropClassSubset] != 1 {
+		t.Errorf("dropped %v", l.Summary.Dropped)
 	}
 	l, err = ImageNet(t.Context(), dir, ImageNetOptions{NumClasses: 2, SkipTrain: true})
 	if err != nil || !cmp.Equal(l.ClassCounts(), []int{2, 1}) {
@@ -112,7 +112,7 @@ func TestImageNet_Err(t *testing.T) {
 		t.Errorf("unknown val class: err = %v", err)
 	}
 	l, err := ImageNet(t.Context(), dir, ImageNetOptions{Lenient: true})
-	if err != nil || len(l.Report.Malformed) != 1 {
+	if err != nil || len(l.Summary.Malformed) != 1 {
 		t.Errorf("lenient: %v %v", err, l)
 	}
 }

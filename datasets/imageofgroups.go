@@ -48,26 +48,19 @@ type IoGFace struct {
 // malformed line is a *ParseError; with lenient set it is recorded in the
 // returned issues and skipped (a bad image row also skips its faces).
 func ReadPersonData(r io.Reader, file string, lenient bool, fn func(IoGFace) error) (issues []LineIssue, err error) {
-	sc := newLineScanner(r)
-	line := 0
 	image, imageLine, index := "", 0, 0
-	fail := func(e *ParseError) error { return skipOrFail(&issues, e, lenient) }
-	for sc.Scan() {
-		line++
-		text := strings.TrimPrefix(sc.Text(), "\ufeff")
-		f := strings.Fields(text)
+	_, err = scanLines(r, iogName, file, func(line int, text string) error {
+		f := strings.Fields(strings.TrimPrefix(text, "\ufeff"))
 		switch len(f) {
 		case 0:
-			continue
+			return nil
 		case 1:
 			image, imageLine, index = "", line, 0
 			if !safeName(f[0]) || isNumber(f[0]) {
-				if err := fail(parseErr(iogName, file, line, "want an image file name, got %q", truncate(f[0], 80))); err != nil {
-					return nil, err
-				}
-				continue
+				return skipOrFail(&issues, parseErr(iogName, file, line, "want an image file name, got %q", truncate(f[0], 80)), lenient)
 			}
 			image = f[0]
+			return nil
 		case 6:
 			face, perr := parseIoGFace(f, file, line)
 			if perr == nil && image == "" {
@@ -77,28 +70,16 @@ func ReadPersonData(r io.Reader, file string, lenient bool, fn func(IoGFace) err
 				}
 				perr = parseErr(iogName, file, line, "%s", msg)
 			}
-			if perr != nil {
-				if err := fail(perr); err != nil {
-					return nil, err
-				}
-				continue
-			}
 			face.Image, face.Index, face.ImageLine = image, index, imageLine
-			index++
-			if err := fn(face); err != nil {
-				return issues, err
-			}
-		default:
-			if err := fail(parseErr(iogName, file, line,
-				"want an image name or 6 numbers (left eye x, y, right eye x, y, age, gender), got %d fields", len(f))); err != nil {
-				return nil, err
-			}
+			return emit(&issues, lenient, face, perr, func(face IoGFace) error {
+				index++
+				return fn(face)
+			})
 		}
-	}
-	if err := scanErr(iogName, file, line, sc.Err()); err != nil {
-		return issues, err
-	}
-	return issues, nil
+		return skipOrFail(&issues, parseErr(iogName, file, line,
+			"want an image name or 6 numbers (left eye x, y, right eye x, y, age, gender), got %d fields", len(f)), lenient)
+	})
+	return issues, err
 }
 
 func isNumber(s string) bool {
@@ -183,7 +164,7 @@ func ImagesOfGroups(ctx context.Context, root string, o ImagesOfGroupsOptions) (
 		return nil, fmt.Errorf("%s: invalid options %+v", iogName, o)
 	}
 	l := &List{Name: iogName, Classes: len(ImagesOfGroupsAgeCodes), Ordered: true, ClassNames: iogClassNames,
-		FoldNames: []string{"train", "test"}, Root: root, Report: &LoadReport{}}
+		FoldNames: []string{"train", "test"}, Root: root, Summary: &LoadSummary{}}
 	if o.Folds > 0 {
 		l.FoldNames = foldNames(o.Folds)
 	}
@@ -207,7 +188,7 @@ func iogReadFolder(ctx context.Context, l *List, root, folder string, o ImagesOf
 	path := filepath.Join(root, file)
 	if err := requireFile(iogName, root, path, iogLayout); err != nil {
 		if o.Lenient {
-			l.Report.Malformed = append(l.Report.Malformed, LineIssue{File: file, Message: "file not found"})
+			l.Summary.Malformed = append(l.Summary.Malformed, LineIssue{File: file, Message: "file not found"})
 			return nil
 		}
 		return err
@@ -216,21 +197,19 @@ func iogReadFolder(ctx context.Context, l *List, root, folder string, o ImagesOf
 	if err != nil {
 		var fe *FileError
 		if o.Lenient && errors.As(err, &fe) {
-			l.Report.Malformed = append(l.Report.Malformed, LineIssue{File: file, Message: fe.Err.Error()})
+			l.Summary.Malformed = append(l.Summary.Malformed, LineIssue{File: file, Message: fe.Err.Error()})
 			return nil
 		}
 		return err
 	}
 	defer f.Close()
-	l.Report.Files = append(l.Report.Files, file)
-	n := 0
+	l.Summary.Files = append(l.Summary.Files, file)
+	var rows rowTicker
 	issues, err := ReadPersonData(f, file, o.Lenient, func(face IoGFace) error {
-		if n++; n%1024 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
+		if err := rows.tick(ctx); err != nil {
+			return err
 		}
-		l.Report.Rows++
+		l.Summary.Rows++
 		l.Samples = append(l.Samples, Sample{
 			ID:     fmt.Sprintf("%s/%s#%d", folder, face.Image, face.Index),
 			Path:   filepath.Join(folder, face.Image),
@@ -241,7 +220,7 @@ func iogReadFolder(ctx context.Context, l *List, root, folder string, o ImagesOf
 		})
 		return nil
 	})
-	l.Report.Malformed = append(l.Report.Malformed, issues...)
+	l.Summary.Malformed = append(l.Summary.Malformed, issues...)
 	return err
 }
 
@@ -254,7 +233,7 @@ func iogSplit(l *List, o ImagesOfGroupsOptions) error {
 		for k, i := range perm {
 			l.Samples[i].Fold = k % o.Folds
 		}
-		l.Report.Kept = len(l.Samples)
+		l.Summary.Kept = len(l.Samples)
 		return nil
 	}
 	byClass := make([][]int, l.Classes)
@@ -281,10 +260,10 @@ func iogSplit(l *List, o ImagesOfGroupsOptions) error {
 		if keep[i] {
 			kept = append(kept, s)
 		} else {
-			l.Report.drop(DropNotInSplit)
+			l.Summary.drop(DropNotInSplit)
 		}
 	}
 	l.Samples = kept
-	l.Report.Kept = len(kept)
+	l.Summary.Kept = len(kept)
 	return nil
 }

@@ -99,8 +99,8 @@ func TestImagesOfGroups(t *testing.T) {
 	if got := l.FoldCounts(); !cmp.Equal(got, []int{28, 14}) {
 		t.Errorf("fold counts %v", got)
 	}
-	if l.Report.Rows != 42 || l.Report.Kept != 42 {
-		t.Errorf("rows %d kept %d", l.Report.Rows, l.Report.Kept)
+	if l.Summary.Rows != 42 || l.Summary.Kept != 42 {
+		t.Errorf("rows %d kept %d", l.Summary.Rows, l.Summary.Kept)
 	}
 	// Face box: eyes (10,30)-(20,30): d = 10, centre (15, 35), side 30.
 	for _, s := range l.Samples {
@@ -139,7 +139,7 @@ func TestImagesOfGroups_ErrRoot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(l.Report.Malformed) != 9 || l.Len() != 14 {
-		t.Errorf("lenient: %d issues, %d samples", len(l.Report.Malformed), l.Len())
+	if len(l.Summary.Malformed) != 9 || l.Len() != 14 {
+		t.Errorf("lenient: %d issues, %d samples", len(l.Summary.Malformed), l.Len())
 	}
 }

@@ -87,8 +87,9 @@ func decodeCost(data []byte, format string, cfg image.Config) (float64, string) 
 		if !ok {
 			f = jpegFrame{comps: 4, progressive: true, samples: 4}
 		}
-		// The decoder works in whole blocks of up to 32×32 pixels.
-		pw, ph := math.Ceil(w/32)*32, math.Ceil(h/32)*32
+		// The decoder works in whole blocks of up to 32×32 pixels; a side
+		// of 0 still counts one block, so that no header estimates nothing.
+		pw, ph := max(math.Ceil(w/32), 1)*32, max(math.Ceil(h/32), 1)*32
 		switch {
 		case f.comps == 1:
 			perPixel = 1

@@ -194,7 +194,7 @@ func TestPipeline_HugeBox(t *testing.T) {
 func TestCheck_FeaturesHugeLabel(t *testing.T) {
 	for _, row := range []string{"b,2000000000,0,1", "b,1,2000000000,1"} {
 		path := writeFile(t, t.TempDir(), "f.csv", "id,label,fold,x\na,0,0,1\n"+row+"\n")
-		var rep *CheckReport
+		var rep *CheckResult
 		var err error
 		guarded(t, nil, func() { rep, err = Check(t.Context(), "features", path, CheckOptions{}) })
 		if !errors.Is(err, ErrCheckFailed) || rep == nil || len(rep.Malformed) != 1 || rep.Malformed[0].Line != 3 {

@@ -22,6 +22,19 @@ type Memory struct {
 	FoldNames   []string  // optional name per fold or split
 	IDs         []string  // optional identifier per sample
 	Groups      []string  // optional group key per sample (see Sample.Group)
+	// Targets, when not nil, holds a target distribution per sample
+	// (len(Y) × Classes, each row summing to 1; see Sample.Target); Y[i]
+	// is then the most likely class of row i.
+	Targets []float64
+}
+
+// Target returns the target distribution of sample i (a view), or nil when
+// the dataset has hard labels only.
+func (m *Memory) Target(i int) []float64 {
+	if m.Targets == nil {
+		return nil
+	}
+	return m.Targets[i*m.Classes : (i+1)*m.Classes]
 }
 
 // Dim returns the number of values in one sample.
@@ -62,6 +75,14 @@ func (m *Memory) Validate() error {
 	if m.Groups != nil && len(m.Groups) != len(m.Y) {
 		return fmt.Errorf("%s: %d group keys for %d samples", m.Name, len(m.Groups), len(m.Y))
 	}
+	if m.Targets != nil && len(m.Targets) != len(m.Y)*m.Classes {
+		return fmt.Errorf("%s: %d target values for %d samples of %d classes", m.Name, len(m.Targets), len(m.Y), m.Classes)
+	}
+	for i, t := range m.Targets {
+		if !(t >= 0) || math.IsInf(t, 0) {
+			return fmt.Errorf("%s: sample %d: target %v", m.Name, i/m.Classes, t)
+		}
+	}
 	for i, y := range m.Y {
 		if y < 0 || y >= m.Classes {
 			return fmt.Errorf("%s: sample %d: label %d outside [0, %d)", m.Name, i, y, m.Classes)
@@ -86,7 +107,7 @@ func (m *Memory) Split(fold int) (train, test []int) {
 // Info describes the task; it makes *Memory a Dataset.
 func (m *Memory) Info() Info {
 	return Info{Name: m.Name, Classes: m.Classes, Ordered: m.Ordered,
-		ClassNames: m.ClassNames, FoldNames: m.FoldNames, HasScore: m.Score != nil}
+		ClassNames: m.ClassNames, FoldNames: m.FoldNames, HasScore: m.Score != nil, SoftTargets: m.Targets != nil}
 }
 
 // Sample returns the metadata of sample i (its values are Row(i)).
@@ -101,6 +122,7 @@ func (m *Memory) Sample(i int) Sample {
 	if m.Groups != nil {
 		s.Group = m.Groups[i]
 	}
+	s.Target = m.Target(i)
 	return s
 }
 

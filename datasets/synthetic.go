@@ -1,10 +1,42 @@
 package datasets
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
 )
+
+// syntheticName is the registry name of the synthetic task.
+const syntheticName = "synthetic"
+
+// syntheticEntry registers the seeded synthetic ordinal task of the smoke
+// experiment; its options are the spec's classes, per_class, dim and noise.
+var syntheticEntry = &Entry{
+	Name:    syntheticName,
+	Summary: "seeded synthetic ordinal data: classes whose inputs drift with the class, plus noise",
+	task:    fixedTask(TaskOrdinal),
+	shape: func(s Spec) Shape {
+		o := syntheticOptions(s, 0, 0)
+		return Shape{Sample: o.Dim, Classes: o.Classes,
+			Generated: []Term{{"per_class", o.PerClass}, {"classes", o.Classes}}}
+	},
+	present: presentAlways,
+	load: func(_ context.Context, r Request, _ *Skipped) (Dataset, error) {
+		return Synthetic(syntheticOptions(r.Spec, r.Folds, r.Seed))
+	},
+	check: func(_ context.Context, _ string, _ CheckOptions, rep *CheckResult) error {
+		return rep.checkMemory(func() (*Memory, error) { return Synthetic(syntheticOptions(Spec{}, 0, 0)) })
+	},
+}
+
+// syntheticOptions are the generator's options for a spec, with the
+// defaults filled in.
+func syntheticOptions(s Spec, folds int, seed uint64) SyntheticOptions {
+	o := SyntheticOptions{Classes: s.Classes, PerClass: s.PerClass, Dim: s.Dim, Noise: s.Noise, Folds: folds, Seed: seed}
+	o.defaults()
+	return o
+}
 
 // SyntheticOptions configures the seeded synthetic ordinal dataset.
 type SyntheticOptions struct {
@@ -57,7 +89,7 @@ func Synthetic(o SyntheticOptions) (*Memory, error) {
 	}
 	n := o.Classes * o.PerClass
 	m := &Memory{
-		Name: "synthetic", Classes: o.Classes, Ordered: true, SampleShape: []int{o.Dim},
+		Name: syntheticName, Classes: o.Classes, Ordered: true, SampleShape: []int{o.Dim},
 		X: make([]float32, 0, n*o.Dim), Y: make([]int, 0, n), Fold: make([]int, 0, n),
 	}
 	for k := 0; k < o.Classes; k++ {

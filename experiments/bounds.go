@@ -6,6 +6,10 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/replicate-emd/replicate/datasets"
+	"github.com/replicate-emd/replicate/models"
+	"github.com/replicate-emd/replicate/settings"
 )
 
 // The bounds on the sizes of a grid. A value past them cannot run on one
@@ -76,23 +80,6 @@ const (
 	maxRuns = 100_000
 )
 
-// Sample shapes and class counts the size bounds assume when the grid
-// leaves them to the dataset (the defaults of datasets and runner).
-const (
-	defaultSyntheticDim     = 16   // datasets.Synthetic
-	defaultSyntheticClasses = 8    // datasets.Synthetic
-	defaultPerClass         = 100  // datasets.Synthetic
-	defaultImageSide        = 227  // runner: the paper's crop
-	defaultAADBBins         = 5    // datasets.AADBDefaultBins
-	imagenetClasses         = 1000 // ILSVRC-2012
-	mnistSide               = 28   // the MNIST images
-	imageChannels           = 3    // RGB
-)
-
-// defaultChannels are the cnn's blocks when the grid names none
-// (models.DefaultConvs).
-var defaultChannels = []int{32, 64}
-
 // checkFinite returns the key and value of the first NaN or ±Inf float in
 // g, walking every field in a fixed order, so that no float in any section
 // (today's or a future one) reaches RunSpec.Canonical, whose JSON cannot
@@ -121,14 +108,18 @@ func nonFinite(v reflect.Value, key string) (string, float64, bool) {
 		t := v.Type()
 		for i := range t.NumField() {
 			f := t.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
 			if !f.IsExported() || name == "-" {
 				continue
 			}
-			if name == "" {
-				name = strings.ToLower(f.Name) // yaml.v3's default key
+			fieldKey := key // an inline struct's keys sit in its parent
+			if opts != "inline" {
+				if name == "" {
+					name = strings.ToLower(f.Name) // yaml.v3's default key
+				}
+				fieldKey = join(name)
 			}
-			if k, x, ok := nonFinite(v.Field(i), join(name)); ok {
+			if k, x, ok := nonFinite(v.Field(i), fieldKey); ok {
 				return k, x, true
 			}
 		}
@@ -196,7 +187,7 @@ func (g *Grid) checkGridSizes(bad sizeErr) error {
 
 // checkDataFields checks each number of a dataset section on its own: zero
 // means the dataset's default, so only negative and huge values are wrong.
-func checkDataFields(bad sizeErr, key string, d DataSpec) error {
+func checkDataFields(bad sizeErr, key string, d datasets.Spec) error {
 	fields := []struct {
 		name    string
 		v, max  int
@@ -228,41 +219,6 @@ func checkDataFields(bad sizeErr, key string, d DataSpec) error {
 	return nil
 }
 
-// dataShape is what the size checks need to know of a run's data.
-type dataShape struct {
-	sample  int // values per sample
-	side    int // image side; 0 for feature vectors
-	classes int
-}
-
-// orDefault returns v, or def when v is 0 (the dataset's default).
-func orDefault(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
-}
-
-// shapeOf returns the sample shape and class count of the merged dataset
-// section d.
-func shapeOf(d DataSpec) dataShape {
-	switch d.Name {
-	case "synthetic":
-		return dataShape{sample: orDefault(d.Dim, defaultSyntheticDim), classes: orDefault(d.Classes, defaultSyntheticClasses)}
-	case "mnist-rotation", "mnist-digits":
-		return dataShape{sample: mnistSide * mnistSide, side: mnistSide, classes: 10}
-	}
-	side := orDefault(d.Size, defaultImageSide)
-	classes := 8 // adience; imageofgroups has 7
-	switch d.Name {
-	case "aadb":
-		classes = orDefault(d.Bins, defaultAADBBins)
-	case "imagenet":
-		classes = orDefault(d.Subset, imagenetClasses)
-	}
-	return dataShape{sample: imageChannels * side * side, side: side, classes: classes}
-}
-
 // checkProfileSizes bounds the sizes of profile name: its data section
 // alone and merged with the grid's, its epochs and batch, its network, and
 // the runs it expands to.
@@ -271,35 +227,25 @@ func (g *Grid) checkProfileSizes(bad sizeErr, name string, p Profile) error {
 	if err := checkDataFields(bad, key+".data", p.Data); err != nil {
 		return err
 	}
-	d := g.Dataset.merge(p.Data)
-	if d.Name == "synthetic" {
-		dataKey := "dataset"
-		if p.Data.Classes != 0 || p.Data.PerClass != 0 || p.Data.Dim != 0 {
-			dataKey = key + ".data"
-		}
-		classes, perClass, dim := orDefault(d.Classes, defaultSyntheticClasses), orDefault(d.PerClass, defaultPerClass), orDefault(d.Dim, defaultSyntheticDim)
-		n, ok := boundedProduct(maxSamples, perClass, classes)
-		if !ok {
-			return bad(dataKey, "per_class × classes = %d × %d samples, more than %d", perClass, classes, maxSamples)
-		}
-		if _, ok := boundedProduct(maxTensorElements, n, dim); !ok {
-			return bad(dataKey, "per_class × classes × dim = %d × %d × %d values, more than %d in one tensor", perClass, classes, dim, maxTensorElements)
-		}
+	d := g.Dataset.Merge(p.Data)
+	data, err := datasets.Lookup(d.Name)
+	if err != nil {
+		return bad("dataset.name", "%v", err)
+	}
+	shape := data.Shape(d)
+	if err := checkGenerated(bad, key, p, shape); err != nil {
+		return err
 	}
 	if err := checkCount(bad, key+".epochs", p.Epochs, 1, maxEpochs, "60 times the paper's 160"); err != nil {
 		return err
 	}
-	if err := checkCount(bad, key+".loss.warmup_epochs", p.Loss.WarmupEpochs, 0, maxEpochs, "the bound on epochs"); err != nil {
+	if err := checkCount(bad, key+".loss.warmup_epochs", p.LossOptions.WarmupEpochs, 0, maxEpochs, "the bound on epochs"); err != nil {
 		return err
 	}
 	if err := checkCount(bad, key+".batch_size", p.BatchSize, 1, maxBatchSize, "2,048 times the paper's 32"); err != nil {
 		return err
 	}
-	shape := shapeOf(d)
-	if _, ok := boundedProduct(maxTensorElements, p.BatchSize, shape.sample); !ok {
-		return bad(key+".batch_size", "batch_size × sample size = %d × %d values, more than %d in one tensor", p.BatchSize, shape.sample, maxTensorElements)
-	}
-	if err := checkNetwork(bad, key+".model", p.Model, p.BatchSize, shape); err != nil {
+	if err := CheckShape(bad, key, p.Run, shape); err != nil {
 		return err
 	}
 	if _, ok := g.runCount(p); !ok {
@@ -308,9 +254,58 @@ func (g *Grid) checkProfileSizes(bad sizeErr, name string, p Profile) error {
 	return nil
 }
 
+// checkGenerated bounds generated data (synthetic): its samples
+// (the product of shape.Generated) and their values (times the sample
+// size). The key is the profile's data section when it sets a size, else
+// the grid's dataset section.
+func checkGenerated(bad sizeErr, key string, p Profile, shape datasets.Shape) error {
+	if len(shape.Generated) == 0 {
+		return nil
+	}
+	dataKey := "dataset"
+	if p.Data.Classes != 0 || p.Data.PerClass != 0 || p.Data.Dim != 0 {
+		dataKey = key + ".data"
+	}
+	names := make([]string, len(shape.Generated))
+	values := make([]int, len(shape.Generated))
+	for i, t := range shape.Generated {
+		names[i], values[i] = t.Key, t.Value
+	}
+	n, ok := boundedProduct(maxSamples, values...)
+	if !ok {
+		return bad(dataKey, "%s = %s samples, more than %d", strings.Join(names, " × "), timesText(values), maxSamples)
+	}
+	if _, ok := boundedProduct(maxTensorElements, n, shape.Sample); !ok {
+		return bad(dataKey, "%s × dim = %s × %d values, more than %d in one tensor", strings.Join(names, " × "), timesText(values), shape.Sample, maxTensorElements)
+	}
+	return nil
+}
+
+// timesText writes values joined by " × ".
+func timesText(values []int) string {
+	parts := make([]string, len(values))
+	for i, v := range values {
+		parts[i] = fmt.Sprint(v)
+	}
+	return strings.Join(parts, " × ")
+}
+
+// CheckShape bounds the tensors that the settings r imply for data of the
+// given shape: one batch of inputs, and each layer of the network. The
+// grid checks it with what the dataset registry knows before loading
+// (a dataset read from a file leaves the shape unknown, zero); the runner
+// checks it again with the shape of the loaded data. bad builds the
+// errors, under key (the profile's).
+func CheckShape(bad func(key, format string, args ...any) error, key string, r settings.Run, shape datasets.Shape) error {
+	if _, ok := boundedProduct(maxTensorElements, r.BatchSize, shape.Sample); !ok {
+		return bad(key+".batch_size", "batch_size × sample size = %d × %d values, more than %d in one tensor", r.BatchSize, shape.Sample, maxTensorElements)
+	}
+	return checkNetwork(bad, key+".model", r.Model, r.BatchSize, shape)
+}
+
 // checkNetwork bounds the layer widths of m and the tensors they imply for
 // data of the given shape at batch size batch.
-func checkNetwork(bad sizeErr, key string, m ModelSpec, batch int, shape dataShape) error {
+func checkNetwork(bad sizeErr, key string, m settings.Model, batch int, shape datasets.Shape) error {
 	for _, l := range []struct {
 		name   string
 		widths []int
@@ -324,13 +319,13 @@ func checkNetwork(bad sizeErr, key string, m ModelSpec, batch int, shape dataSha
 			}
 		}
 	}
-	in := shape.sample // the input width of the first fully connected layer
-	if m.Name == "cnn" && shape.side > 0 {
-		channels := m.Channels
-		if len(channels) == 0 {
-			channels = defaultChannels
-		}
-		c, side := in/(shape.side*shape.side), shape.side
+	net, err := models.Lookup(m.Name)
+	if err != nil {
+		return bad(key+".name", "%v", err)
+	}
+	in := shape.Sample // the input width of the first fully connected layer
+	if channels := net.ConvWidths(m); channels != nil && shape.Side > 0 {
+		c, side := in/(shape.Side*shape.Side), shape.Side
 		for i, out := range channels {
 			k := fmt.Sprintf("%s.channels[%d]", key, i)
 			if len(m.Channels) == 0 {
@@ -346,7 +341,7 @@ func checkNetwork(bad sizeErr, key string, m ModelSpec, batch int, shape dataSha
 		}
 		in = c * side * side
 	}
-	if m.Name == "face-alexnet" {
+	if net.FixedWidths {
 		return nil // its widths are fixed (models.FaceAlexNetOptions)
 	}
 	for i, w := range m.Hidden {
@@ -355,8 +350,8 @@ func checkNetwork(bad sizeErr, key string, m ModelSpec, batch int, shape dataSha
 		}
 		in = w
 	}
-	if _, ok := boundedProduct(maxTensorElements, in, shape.classes); !ok {
-		return bad(key+".hidden", "the output layer has %d × %d weights, more than %d in one tensor", in, shape.classes, maxTensorElements)
+	if _, ok := boundedProduct(maxTensorElements, in, shape.Classes); !ok {
+		return bad(key+".hidden", "the output layer has %d × %d weights, more than %d in one tensor", in, shape.Classes, maxTensorElements)
 	}
 	return nil
 }

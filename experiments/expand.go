@@ -5,31 +5,36 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+
+	"github.com/replicate-emd/replicate/datasets"
+	"github.com/replicate-emd/replicate/settings"
 )
 
 // RunSpec is one fully specified run of a grid. Its JSON form is canonical
 // (fixed field order, no maps), so its hash is the same on any machine.
+// The training settings are settings.Run, embedded: their JSON fields sit
+// between loss and seed.
 type RunSpec struct {
-	Experiment  string      `json:"experiment"`
-	Profile     string      `json:"profile"`
-	Dataset     DataSpec    `json:"dataset"`
-	Folds       int         `json:"folds"`
-	Fold        int         `json:"fold"`               // the test fold
-	ValFold     *int        `json:"val_fold,omitempty"` // a fixed validation fold, if any
-	Loss        string      `json:"loss"`
-	LossOptions LossOptions `json:"loss_options"`
-	Model       ModelSpec   `json:"model"`
-	Epochs      int         `json:"epochs"`
-	BatchSize   int         `json:"batch_size"`
-	LR          float64     `json:"lr"`
-	Momentum    float64     `json:"momentum"`
-	WeightDecay float64     `json:"weight_decay"`
-	LRDecay     float64     `json:"lr_decay"`
-	ValFraction float64     `json:"val_fraction,omitempty"`
-	Augment     bool        `json:"augment,omitempty"`
-	Mirror      bool        `json:"mirror,omitempty"`
-	Seed        uint64      `json:"seed"`
+	Experiment   string        `json:"experiment"`
+	Profile      string        `json:"profile"`
+	Dataset      datasets.Spec `json:"dataset"`
+	Folds        int           `json:"folds"`
+	Fold         int           `json:"fold"`               // the test fold
+	ValFold      *int          `json:"val_fold,omitempty"` // a fixed validation fold, if any
+	Loss         string        `json:"loss"`
+	settings.Run               // loss_options, model, epochs, batch_size, lr, …
+	Seed         uint64        `json:"seed"`
+	// Dir is the folder of the grid's file, against which a relative
+	// dataset path is resolved. It is not part of the configuration: a grid
+	// moved with its data keeps its keys.
+	Dir string `json:"-"`
 }
+
+// Coordinates are the fields of a run's configuration that place it in its
+// grid rather than set how it trains: the report groups runs by the first
+// three and aggregates over the last two (folds × seeds). The rest is the
+// run's setting.
+var Coordinates = []string{"experiment", "profile", "loss", "fold", "seed"}
 
 // Canonical returns the canonical JSON of the spec. It panics on a NaN or
 // ±Inf float, which JSON cannot encode; the specs of a validated grid never
@@ -49,6 +54,16 @@ func (s RunSpec) Key() string {
 	return hex.EncodeToString(sum[:8])
 }
 
+// Setting returns the run's setting: every field of its canonical
+// configuration but the Coordinates (settings.Of).
+func (s RunSpec) Setting() settings.Setting { return settings.Of(s, Coordinates...) }
+
+// Request returns what the run asks of its dataset; the caller adds where
+// this machine keeps the data (Root, MNISTDir, CacheDir).
+func (s RunSpec) Request() datasets.Request {
+	return datasets.Request{Spec: s.Dataset, Folds: s.Folds, Seed: s.Seed, Augment: s.Augment, Dir: s.Dir}
+}
+
 // String names the run for people.
 func (s RunSpec) String() string {
 	return fmt.Sprintf("%s/%s loss=%s fold=%d lr=%g seed=%d", s.Experiment, s.Profile, s.Loss, s.Fold, s.LR, s.Seed)
@@ -66,23 +81,22 @@ func (g *Grid) Expand(profile string) ([]RunSpec, error) {
 		return nil, fmt.Errorf("experiment %s has no profile %q (profiles: %v)", g.Name, profile, g.ProfileNames())
 	}
 	var runs []RunSpec
-	data := g.Dataset.merge(p.Data)
+	data := g.Dataset.Merge(p.Data)
 	for _, loss := range g.Losses {
 		lrs := p.LearningRates
 		if l, ok := p.LossLearningRates[loss]; ok {
 			lrs = l
 		}
 		for _, w := range p.emdWeights(loss) {
-			opts := p.Loss
-			opts.EMDWeight = w
+			run := p.Run
+			run.LossOptions.EMDWeight = w
 			for _, lr := range lrs {
+				run.LR = lr
 				for _, seed := range g.Seeds {
 					for _, fold := range g.testFolds() {
 						runs = append(runs, RunSpec{
 							Experiment: g.Name, Profile: profile, Dataset: data, Folds: g.Folds, Fold: fold, ValFold: g.ValFold,
-							Loss: loss, LossOptions: opts, Model: p.Model, Epochs: p.Epochs, BatchSize: p.BatchSize,
-							LR: lr, Momentum: p.Momentum, WeightDecay: p.WeightDecay, LRDecay: p.LRDecay,
-							ValFraction: p.ValFraction, Augment: p.Augment, Mirror: p.Mirror, Seed: seed,
+							Loss: loss, Run: run, Seed: seed, Dir: g.Dir,
 						})
 					}
 				}

@@ -1,7 +1,3 @@
-// Package experiments holds the declarative registry of the paper's
-// experiment grids (one YAML file per grid, embedded in the binary), and
-// the code that parses, validates and expands a grid into runs with stable
-// keys.
 package experiments
 
 import (
@@ -11,19 +7,23 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/replicate-emd/replicate/datasets"
 	"github.com/replicate-emd/replicate/losses"
+	"github.com/replicate-emd/replicate/models"
+	"github.com/replicate-emd/replicate/settings"
 )
 
 // Grid is one experiment as declared in YAML: a dataset, the losses to
 // compare, the folds and seeds, and named profiles of training settings.
 type Grid struct {
-	Name        string   `yaml:"name"`
-	Description string   `yaml:"description"`
-	Dataset     DataSpec `yaml:"dataset"`
-	Folds       int      `yaml:"folds"`
+	Name        string        `yaml:"name"`
+	Description string        `yaml:"description"`
+	Dataset     datasets.Spec `yaml:"dataset"` // a dataset of the datasets registry and its options
+	Folds       int           `yaml:"folds"`
 	// TestFolds lists the folds (splits) to test on, each a run; empty
 	// means every fold 0..Folds−1 (cross-validation).
 	TestFolds []int `yaml:"test_folds"`
@@ -35,72 +35,20 @@ type Grid struct {
 	Seeds          []uint64           `yaml:"seeds"`
 	DefaultProfile string             `yaml:"default_profile"`
 	Profiles       map[string]Profile `yaml:"profiles"`
+	// Dir is the folder of the grid's file, against which a relative
+	// dataset path is resolved ("" for the embedded grids).
+	Dir string `yaml:"-"`
 }
 
-// DataSpec names a dataset and its generation or loading options. A zero
-// field means the dataset's default.
-type DataSpec struct {
-	Name     string  `yaml:"name" json:"name"`
-	Classes  int     `yaml:"classes,omitempty" json:"classes,omitempty"`     // synthetic: ordered classes
-	PerClass int     `yaml:"per_class,omitempty" json:"per_class,omitempty"` // synthetic: samples per class
-	Dim      int     `yaml:"dim,omitempty" json:"dim,omitempty"`             // synthetic: input dimension
-	Noise    float64 `yaml:"noise,omitempty" json:"noise,omitempty"`         // synthetic: noise standard deviation
-	Limit    int     `yaml:"limit,omitempty" json:"limit,omitempty"`         // use at most this many samples (mnist: the first N)
-	Size     int     `yaml:"size,omitempty" json:"size,omitempty"`           // image side in pixels after resizing
-	Bins     int     `yaml:"bins,omitempty" json:"bins,omitempty"`           // aadb: ordered score bins
-	Subset   int     `yaml:"subset,omitempty" json:"subset,omitempty"`       // imagenet: the first N synsets
-	Lenient  bool    `yaml:"lenient,omitempty" json:"lenient,omitempty"`     // skip malformed metadata lines instead of failing
-}
-
-// merge returns d with the non-zero fields of o written over it.
-func (d DataSpec) merge(o DataSpec) DataSpec {
-	if o.Name != "" {
-		d.Name = o.Name
-	}
-	set := func(dst *int, v int) {
-		if v != 0 {
-			*dst = v
-		}
-	}
-	set(&d.Classes, o.Classes)
-	set(&d.PerClass, o.PerClass)
-	set(&d.Dim, o.Dim)
-	set(&d.Limit, o.Limit)
-	set(&d.Size, o.Size)
-	set(&d.Bins, o.Bins)
-	set(&d.Subset, o.Subset)
-	if o.Noise != 0 {
-		d.Noise = o.Noise
-	}
-	d.Lenient = d.Lenient || o.Lenient
-	return d
-}
-
-// ModelSpec names a network and its widths.
-type ModelSpec struct {
-	Name   string `yaml:"name" json:"name"`                         // mlp, cnn or face-alexnet
-	Hidden []int  `yaml:"hidden,omitempty" json:"hidden,omitempty"` // mlp: hidden widths; cnn: fully connected layers
-	Dtype  string `yaml:"dtype,omitempty" json:"dtype,omitempty"`   // float64 (default) or float32
-	// Channels are the widths of the cnn's 3×3 convolution blocks (each
-	// with ReLU and 2×2 max-pool); empty means 32, 64.
-	Channels []int `yaml:"channels,omitempty" json:"channels,omitempty"`
-}
-
-// LossOptions are the settings of the combined and learned losses.
-type LossOptions struct {
-	CEWeight       float64 `yaml:"ce_weight,omitempty" json:"ce_weight,omitempty"`             // weight of CE in CE + EMD² (default 1)
-	EMDWeight      float64 `yaml:"emd_weight,omitempty" json:"emd_weight,omitempty"`           // weight of EMD² in CE + EMD² (default 1)
-	WarmupEpochs   int     `yaml:"warmup_epochs,omitempty" json:"warmup_epochs,omitempty"`     // CE-only epochs before a learned-D loss
-	WarmupLR       float64 `yaml:"warmup_lr,omitempty" json:"warmup_lr,omitempty"`             // learning rate of those epochs
-	GroundDistance string  `yaml:"ground_distance,omitempty" json:"ground_distance,omitempty"` // CSV file of D for ce+emd2-given
-}
-
-// Profile is one named set of training settings (paper, cpu, smoke).
+// Profile is one named set of training settings (paper, cpu, smoke): the
+// settings of its runs (settings.Run, whose learning rate and EMD² weight
+// come from the lists below, one run per value) and overrides of the
+// grid's dataset options.
 type Profile struct {
-	Data          DataSpec  `yaml:"data"` // overrides of the grid's dataset options
-	Model         ModelSpec `yaml:"model"`
-	Epochs        int       `yaml:"epochs"`
-	BatchSize     int       `yaml:"batch_size"`
+	Data         datasets.Spec `yaml:"data"` // overrides of the grid's dataset options
+	settings.Run `yaml:",inline"`
+	// LearningRates are the learning rates every loss is run with, one run
+	// per rate.
 	LearningRates []float64 `yaml:"learning_rates"`
 	// LossLearningRates replaces LearningRates for the losses it names.
 	LossLearningRates map[string][]float64 `yaml:"loss_learning_rates"`
@@ -111,18 +59,6 @@ type Profile struct {
 	EMDWeights []float64 `yaml:"emd_weights"`
 	// LossEMDWeights replaces EMDWeights for the combined losses it names.
 	LossEMDWeights map[string][]float64 `yaml:"loss_emd_weights"`
-	Momentum       float64              `yaml:"momentum"`
-	WeightDecay    float64              `yaml:"weight_decay"`
-	LRDecay        float64              `yaml:"lr_decay"`
-	// ValFraction is the share of the training folds held out for
-	// validation (model selection); 0 holds out nothing.
-	ValFraction float64     `yaml:"val_fraction"`
-	Loss        LossOptions `yaml:"loss"`
-	// Augment switches on the training augmentation of image datasets.
-	Augment bool `yaml:"augment"`
-	// Mirror averages the prediction (and the features of the learned
-	// distance) over the image and its horizontal mirror.
-	Mirror bool `yaml:"mirror"`
 }
 
 // ErrInvalidGrid is wrapped by every validation error of a grid.
@@ -171,21 +107,10 @@ func yamlMessage(err error) string {
 	return err.Error()
 }
 
-// knownLosses are the loss names of the losses registry.
-var knownLosses = losses.Names()
-
-// knownDatasets are the dataset names the runner can load.
-var knownDatasets = []string{"synthetic", "mnist-rotation", "mnist-digits", "adience", "imageofgroups", "aadb", "imagenet"}
-
-// orderlessDatasets are the datasets whose classes have no order: the
-// ordinal losses (a regression on the class index, the closed-form EMD²)
-// do not apply to them.
-var orderlessDatasets = []string{"mnist-digits", "imagenet"}
-
-// knownModels are the network names of the models package.
-var knownModels = []string{"mlp", "cnn", "face-alexnet"}
-
-// Validate checks every field; file names the source in the error.
+// Validate checks every field; file names the source in the error. Names
+// are checked against the registries: the dataset against datasets, the
+// losses against losses, the model against models; the training settings
+// by settings.Run.Validate, the sizes by the bounds of bounds.go.
 func (g *Grid) Validate(file string) error {
 	bad := func(key, format string, args ...any) error {
 		return &GridError{File: file, Key: key, Msg: fmt.Sprintf(format, args...)}
@@ -193,11 +118,12 @@ func (g *Grid) Validate(file string) error {
 	if key, v, ok := checkFinite(g); ok {
 		return bad(key, "must be a finite number, got %v", v)
 	}
+	data, dataErr := datasets.Lookup(g.Dataset.Name)
 	switch {
 	case g.Name == "":
 		return bad("name", "missing")
-	case !slices.Contains(knownDatasets, g.Dataset.Name):
-		return bad("dataset.name", "unknown dataset %q (known: %v)", g.Dataset.Name, knownDatasets)
+	case dataErr != nil:
+		return bad("dataset.name", "unknown dataset %q (known: %v)", g.Dataset.Name, datasets.Names())
 	case g.Folds < 1:
 		return bad("folds", "must be at least 1, got %d", g.Folds)
 	case len(g.Losses) == 0:
@@ -224,91 +150,144 @@ func (g *Grid) Validate(file string) error {
 	if i, ok := duplicate(g.Seeds); ok {
 		return bad(fmt.Sprintf("seeds[%d]", i), "%d is listed twice", g.Seeds[i])
 	}
-	for i, l := range g.Losses {
-		key := fmt.Sprintf("losses[%d]", i)
-		spec, err := losses.Lookup(l)
-		if err != nil {
-			return bad(key, "unknown loss %q (known: %v)", l, knownLosses)
-		}
-		if slices.Contains(orderlessDatasets, g.Dataset.Name) && (spec.Head == losses.HeadScalar || spec.EMD == losses.EMDOrdered) {
-			return bad(key, "loss %q needs ordered classes; %s is orderless", l, g.Dataset.Name)
-		}
-		if spec.Distance == losses.DistanceGiven {
-			for _, name := range g.ProfileNames() {
-				if g.Profiles[name].Loss.GroundDistance == "" {
-					return bad("profiles."+name+".loss.ground_distance", "loss %q needs a ground-distance CSV file", l)
-				}
-			}
-		}
+	if err := g.checkData(bad, data); err != nil {
+		return err
+	}
+	if err := g.checkLosses(bad, data); err != nil {
+		return err
 	}
 	if _, ok := g.Profiles[g.DefaultProfile]; !ok {
 		return bad("default_profile", "%q is not one of the profiles %v", g.DefaultProfile, g.ProfileNames())
 	}
 	for _, name := range g.ProfileNames() {
-		p := g.Profiles[name]
-		key := "profiles." + name
-		switch {
-		case !slices.Contains(knownModels, p.Model.Name):
-			return bad(key+".model.name", "unknown model %q (known: %v)", p.Model.Name, knownModels)
-		case p.Model.Dtype != "" && p.Model.Dtype != "float32" && p.Model.Dtype != "float64":
-			return bad(key+".model.dtype", "unknown dtype %q (float32 or float64)", p.Model.Dtype)
-		case p.Epochs < 1:
-			return bad(key+".epochs", "must be at least 1, got %d", p.Epochs)
-		case p.BatchSize < 1:
-			return bad(key+".batch_size", "must be at least 1, got %d", p.BatchSize)
-		case len(p.LearningRates) == 0:
-			return bad(key+".learning_rates", "empty: nothing to run")
-		case p.Momentum < 0 || p.Momentum >= 1:
-			return bad(key+".momentum", "must lie in [0, 1), got %v", p.Momentum)
-		case p.WeightDecay < 0:
-			return bad(key+".weight_decay", "must not be negative, got %v", p.WeightDecay)
-		case p.LRDecay <= 0 || p.LRDecay > 1:
-			return bad(key+".lr_decay", "must lie in (0, 1], got %v", p.LRDecay)
-		case p.ValFraction < 0 || p.ValFraction >= 1:
-			return bad(key+".val_fraction", "must lie in [0, 1), got %v", p.ValFraction)
-		}
-		if i, ok := duplicate(p.LearningRates); ok {
-			return bad(fmt.Sprintf("%s.learning_rates[%d]", key, i), "%v is listed twice", p.LearningRates[i])
-		}
-		for i, lr := range p.LearningRates {
-			if !(lr > 0) {
-				return bad(fmt.Sprintf("%s.learning_rates[%d]", key, i), "must be positive, got %v", lr)
-			}
-		}
-		for _, loss := range slices.Sorted(maps.Keys(p.LossLearningRates)) {
-			lrs := p.LossLearningRates[loss]
-			k := key + ".loss_learning_rates." + loss
-			if !slices.Contains(g.Losses, loss) {
-				return bad(k, "loss %q is not in the grid's losses %v", loss, g.Losses)
-			}
-			if len(lrs) == 0 {
-				return bad(k, "empty: nothing to run")
-			}
-			if i, ok := duplicate(lrs); ok {
-				return bad(fmt.Sprintf("%s[%d]", k, i), "%v is listed twice", lrs[i])
-			}
-			for i, lr := range lrs {
-				if !(lr > 0) {
-					return bad(fmt.Sprintf("%s[%d]", k, i), "must be positive, got %v", lr)
-				}
-			}
-		}
-		if err := g.checkEMDWeights(bad, key, p); err != nil {
-			return err
-		}
-		switch o := p.Loss; {
-		case o.CEWeight < 0 || o.EMDWeight < 0:
-			return bad(key+".loss", "weights must not be negative, got ce %v, emd %v", o.CEWeight, o.EMDWeight)
-		case o.WarmupEpochs < 0 || (o.WarmupEpochs > 0 && !(o.WarmupLR > 0)):
-			return bad(key+".loss.warmup_lr", "a warm-up of %d epochs needs a positive learning rate, got %v", o.WarmupEpochs, o.WarmupLR)
-		case p.Data.Name != "":
-			return bad(key+".data.name", "a profile may not change the dataset")
-		}
-		if err := g.checkProfileSizes(bad, name, p); err != nil {
+		if err := g.checkProfile(bad, name, g.Profiles[name]); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// checkData checks the dataset section of every profile (the grid's with
+// the profile's overrides) against its dataset.
+func (g *Grid) checkData(bad sizeErr, data *datasets.Entry) error {
+	_, _, gridOK := data.Validate(g.Dataset)
+	for _, name := range g.ProfileNames() {
+		p := g.Profiles[name]
+		if p.Data.Name != "" {
+			return bad("profiles."+name+".data.name", "a profile may not change the dataset")
+		}
+		if field, msg, ok := data.Validate(g.Dataset.Merge(p.Data)); !ok {
+			key := "profiles." + name + ".data." + field
+			if !gridOK {
+				key = "dataset." + field
+			}
+			return bad(key, "%s", msg)
+		}
+	}
+	return nil
+}
+
+// checkLosses checks the losses against the registry and the data: an
+// ordinal loss needs ordered classes under every profile, a given distance
+// its file.
+func (g *Grid) checkLosses(bad sizeErr, data *datasets.Entry) error {
+	for i, l := range g.Losses {
+		key := fmt.Sprintf("losses[%d]", i)
+		spec, err := losses.Lookup(l)
+		if err != nil {
+			return bad(key, "unknown loss %q (known: %v)", l, losses.Names())
+		}
+		for _, name := range g.ProfileNames() {
+			if spec.NeedsOrder() && !data.Ordered(g.Dataset.Merge(g.Profiles[name].Data)) {
+				hint := ""
+				if data.File {
+					hint = " (dataset.ordered is not set)"
+				}
+				return bad(key, "loss %q needs ordered classes; %s is orderless%s", l, g.Dataset.Name, hint)
+			}
+		}
+		if spec.Distance == losses.DistanceGiven {
+			for _, name := range g.ProfileNames() {
+				if g.Profiles[name].LossOptions.GroundDistance == "" {
+					return bad("profiles."+name+".loss.ground_distance", "loss %q needs a ground-distance CSV file", l)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// checkProfile checks one profile: its model against the models registry,
+// its settings with each of its learning rates (settings.Run.Validate),
+// its lists of rates and EMD² weights, and its sizes.
+func (g *Grid) checkProfile(bad sizeErr, name string, p Profile) error {
+	key := "profiles." + name
+	if _, err := models.Lookup(p.Model.Name); err != nil {
+		return bad(key+".model.name", "unknown model %q (known: %v)", p.Model.Name, models.Names())
+	}
+	if _, err := models.ParseDtype(p.Model.Dtype); err != nil {
+		return bad(key+".model.dtype", "unknown dtype %q (%s)", p.Model.Dtype, strings.Join(models.Dtypes, " or "))
+	}
+	if len(p.LearningRates) == 0 {
+		return bad(key+".learning_rates", "empty: nothing to run")
+	}
+	// The settings but the rate, which the lists give: checked one by one
+	// below, with the same rule.
+	base := p.Run
+	base.LR = 1
+	if err := settingsError(bad, key, "", base.Validate()); err != nil {
+		return err
+	}
+	if err := checkRates(bad, key, key+".learning_rates", p.LearningRates, base); err != nil {
+		return err
+	}
+	for _, loss := range slices.Sorted(maps.Keys(p.LossLearningRates)) {
+		k := key + ".loss_learning_rates." + loss
+		if !slices.Contains(g.Losses, loss) {
+			return bad(k, "loss %q is not in the grid's losses %v", loss, g.Losses)
+		}
+		if len(p.LossLearningRates[loss]) == 0 {
+			return bad(k, "empty: nothing to run")
+		}
+		if err := checkRates(bad, key, k, p.LossLearningRates[loss], base); err != nil {
+			return err
+		}
+	}
+	if err := g.checkEMDWeights(bad, key, p); err != nil {
+		return err
+	}
+	return g.checkProfileSizes(bad, name, p)
+}
+
+// checkRates checks a list of learning rates: none twice, each valid with
+// the profile's other settings (base).
+func checkRates(bad sizeErr, profileKey, listKey string, rates []float64, base settings.Run) error {
+	if i, ok := duplicate(rates); ok {
+		return bad(fmt.Sprintf("%s[%d]", listKey, i), "%v is listed twice", rates[i])
+	}
+	for i, lr := range rates {
+		run := base
+		run.LR = lr
+		if err := settingsError(bad, profileKey, fmt.Sprintf("%s[%d]", listKey, i), run.Validate()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// settingsError turns an error of settings.Run.Validate into a grid error
+// naming the profile's key (lrKey for the learning rate).
+func settingsError(bad sizeErr, profileKey, lrKey string, err error) error {
+	var fe *settings.FieldError
+	switch {
+	case err == nil:
+		return nil
+	case !errors.As(err, &fe):
+		return bad(profileKey, "%v", err)
+	case fe.Field == "lr" && lrKey != "":
+		return bad(lrKey, "%s", fe.Msg)
+	}
+	return bad(profileKey+"."+fe.Field, "%s", fe.Msg)
 }
 
 // ProfileNames returns the profile names in sorted order.
@@ -348,8 +327,8 @@ func duplicate[T comparable](xs []T) (int, bool) {
 // checkEMDWeights validates emd_weights and loss_emd_weights: positive,
 // not repeated, not given beside loss.emd_weight, and only for combined
 // losses of the grid.
-func (g *Grid) checkEMDWeights(bad func(key, format string, args ...any) error, key string, p Profile) error {
-	if (len(p.EMDWeights) > 0 || len(p.LossEMDWeights) > 0) && p.Loss.EMDWeight != 0 {
+func (g *Grid) checkEMDWeights(bad sizeErr, key string, p Profile) error {
+	if (len(p.EMDWeights) > 0 || len(p.LossEMDWeights) > 0) && p.LossOptions.EMDWeight != 0 {
 		return bad(key+".emd_weights", "give the EMD² weight once: emd_weights (or loss_emd_weights) or loss.emd_weight, not both")
 	}
 	check := func(k string, ws []float64) error {
@@ -398,5 +377,5 @@ func (p Profile) emdWeights(loss string) []float64 {
 			return p.EMDWeights
 		}
 	}
-	return []float64{p.Loss.EMDWeight}
+	return []float64{p.LossOptions.EMDWeight}
 }

@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/replicate-emd/replicate/datasets"
+	"github.com/replicate-emd/replicate/settings"
 )
 
 const validGrid = `
@@ -84,9 +87,9 @@ func TestParse_Errors(t *testing.T) {
 // TestRunSpec_Key pins the key of one spec: it must not change across
 // machines or releases unless the spec's canonical form changes on purpose.
 func TestRunSpec_Key(t *testing.T) {
-	s := RunSpec{Experiment: "smoke", Profile: "smoke", Dataset: DataSpec{Name: "synthetic", Classes: 8},
-		Folds: 2, Fold: 1, Loss: "emd2", Model: ModelSpec{Name: "mlp", Hidden: []int{32}}, Epochs: 8,
-		BatchSize: 32, LR: 0.05, Momentum: 0.9, WeightDecay: 1e-4, LRDecay: 0.995, Seed: 1}
+	s := RunSpec{Experiment: "smoke", Profile: "smoke", Dataset: datasets.Spec{Name: "synthetic", Classes: 8},
+		Folds: 2, Fold: 1, Loss: "emd2", Run: settings.Run{Model: settings.Model{Name: "mlp", Hidden: []int{32}}, Epochs: 8,
+			BatchSize: 32, LR: 0.05, Momentum: 0.9, WeightDecay: 1e-4, LRDecay: 0.995}, Seed: 1}
 	wantJSON := `{"experiment":"smoke","profile":"smoke","dataset":{"name":"synthetic","classes":8},"folds":2,"fold":1,"loss":"emd2","loss_options":{},"model":{"name":"mlp","hidden":[32]},"epochs":8,"batch_size":32,"lr":0.05,"momentum":0.9,"weight_decay":0.0001,"lr_decay":0.995,"seed":1}`
 	if got := string(s.Canonical()); got != wantJSON {
 		t.Fatalf("canonical form\n got %s\nwant %s", got, wantJSON)
@@ -126,10 +129,20 @@ func TestParse_MoreErrors(t *testing.T) {
 		{"unknown model", strings.Replace(validGrid, "name: mlp", "name: resnet", 1), `model.name: unknown model "resnet"`},
 		{"loss twice", strings.Replace(validGrid, "[ce, emd2]", "[ce, emd2, ce]", 1), `losses[2]: "ce" is listed twice`},
 		{"lr twice", strings.Replace(validGrid, "[0.1, 0.01]", "[0.1, 0.1]", 1), "learning_rates[1]: 0.1 is listed twice"},
+		{"features without a path", strings.Replace(validGrid, "name: synthetic, classes: 4", "name: features, ordered: true", 1), "dataset.path: dataset features reads one file"},
+		{"a path for a folder dataset", strings.Replace(validGrid, "name: synthetic, classes: 4", "name: synthetic, path: x.csv", 1), "dataset.path: dataset synthetic reads no file"},
+		{"ordinal loss on unordered features", strings.Replace(validGrid, "name: synthetic, classes: 4", "name: features, path: f.csv", 1), `losses[1]: loss "emd2" needs ordered classes; features is orderless (dataset.ordered is not set)`},
+		{"a profile's path override checked", strings.Replace(strings.Replace(validGrid, "name: synthetic, classes: 4", "name: features, path: f.csv, ordered: true", 1), "    momentum: 0.9", "    data: {ordered: true}\n    momentum: 0.9", 1), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse(strings.NewReader(tt.yaml), "t.yaml")
+			if tt.want == "" {
+				if err != nil {
+					t.Errorf("got %v, want a valid grid", err)
+				}
+				return
+			}
 			if err == nil || !errors.Is(err, ErrInvalidGrid) || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("got %v, want an invalid-grid error containing %q", err, tt.want)
 			}
@@ -216,5 +229,29 @@ func TestParse_BadCorpus(t *testing.T) {
 				t.Errorf("error %q: want one line starting %q and containing %q", msg, f+":", want)
 			}
 		})
+	}
+}
+
+// TestLookup_FileDir: a grid read from a file resolves a relative dataset
+// path against the file's folder, and the folder is not part of the runs'
+// keys (a grid moved with its data keeps them).
+func TestLookup_FileDir(t *testing.T) {
+	path := filepath.Join("..", "examples", "features", "grid.yaml")
+	g, err := Lookup(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, err := g.Expand("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := runs[0]
+	if got, want := r.Request().Path(), filepath.Join("..", "examples", "features", "features.csv"); got != want {
+		t.Errorf("dataset path %q, want %q", got, want)
+	}
+	moved := r
+	moved.Dir = "elsewhere"
+	if moved.Key() != r.Key() || strings.Contains(r.Setting().String(), "examples") {
+		t.Errorf("the grid's folder is part of the run's key or setting: %s", r.Setting())
 	}
 }

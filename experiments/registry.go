@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -49,7 +50,12 @@ func Lookup(name string) (*Grid, error) {
 			return nil, fmt.Errorf("experiment file: %w", err)
 		}
 		defer f.Close()
-		return Parse(f, name)
+		g, err := Parse(f, name)
+		if err != nil {
+			return nil, err
+		}
+		g.Dir = filepath.Dir(name)
+		return g, nil
 	}
 	grids, err := Registry()
 	if err != nil {

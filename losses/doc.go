@@ -4,6 +4,15 @@
 // matrices they use, an exact transport solver, and gorgonia graph builders
 // used by training.
 //
+// # The registry
+//
+// The registry (registry.go: Lookup, Names) is the one list of the losses
+// the project trains, in the order of the paper's tables: each Spec says
+// its head, its EMD² term, where its ground distance comes from, its
+// weights, whether it needs ordered classes (Spec.NeedsOrder) and whether
+// it trains on target distributions (Spec.SoftTargets). Grids, training,
+// the report and the published numbers all ask it.
+//
 // # Losses
 //
 // With C classes, logits z, p = softmax(z) and a target row t (one-hot at the

@@ -138,7 +138,7 @@ func ExampleLookup() {
 	fmt.Println(err)
 	// Output:
 	// xe-emd2 0.25 2 true <nil>
-	// losses: unknown loss "emd"; valid: ce, l2, emd2, emd2-sum, ce+emd2, xe-emd1, xe-emd2, ce+emd2-given
+	// losses: unknown loss "emd"; valid: ce, l2, emd2, emd2-sum, ce+emd2, ce+emd2-given, xe-emd1, xe-emd2
 }
 
 func ExampleSpec_Eval() {

@@ -3,7 +3,8 @@ package losses
 import (
 	"fmt"
 	"math"
-	"sort"
+
+	"github.com/replicate-emd/replicate/metrics"
 )
 
 // The two learned-distance settings shipped with the paper's code
@@ -59,7 +60,7 @@ func LearnedGroundDistance(features [][]float64, labels []int, classes int, mu, 
 	}
 	rank := newMatrix(classes)
 	for i := range D {
-		percentileRanks(rank[i], D[i])
+		metrics.Ranks(rank[i], D[i]) // 1-based, ties averaged: the percentile rank · C / 100
 		for j := range rank[i] {
 			rank[i][j] = math.Pow(rank[i][j]/float64(classes), omega)
 		}
@@ -162,27 +163,4 @@ func euclidean(a, b []float64) float64 {
 		}
 	}
 	return scale * math.Sqrt(ssq)
-}
-
-// percentileRanks writes into dst the 1-based rank of each value of row,
-// ties receiving the mean of the ranks they span (scipy's
-// percentileofscore(kind="rank") · C / 100).
-func percentileRanks(dst, row []float64) {
-	idx := make([]int, len(row))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return row[idx[a]] < row[idx[b]] })
-	for start := 0; start < len(idx); {
-		end := start + 1
-		for end < len(idx) && row[idx[end]] == row[idx[start]] {
-			end++
-		}
-		// positions start..end−1 hold ranks start+1..end; their mean:
-		r := float64(start+1+end) / 2
-		for _, i := range idx[start:end] {
-			dst[i] = r
-		}
-		start = end
-	}
 }

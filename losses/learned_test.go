@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/replicate-emd/replicate/metrics"
 )
 
 // The hand-worked case: class 0 = [1,0,0], class 1 = [1,1,0] (ℓ1 → [½,½,0]),
@@ -48,7 +50,7 @@ func TestLearnedGroundDistance_Golden(t *testing.T) {
 	}
 }
 
-func TestPercentileRanks(t *testing.T) {
+func TestRanks_PercentileRank(t *testing.T) {
 	tests := []struct {
 		name string
 		row  []float64
@@ -65,7 +67,7 @@ func TestPercentileRanks(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := make([]float64, len(tt.row))
-			percentileRanks(got, tt.row)
+			metrics.Ranks(got, tt.row)
 			for i := range got {
 				checkClose(t, "rank", got[i], tt.want[i], lossTol64)
 			}
@@ -73,7 +75,8 @@ func TestPercentileRanks(t *testing.T) {
 	}
 }
 
-// slowPercentileRank is scipy's percentileofscore(row, row[i], kind="rank")
+// slowPercentileRank (the rank LearnedGroundDistance takes from
+// metrics.Ranks) is scipy's percentileofscore(row, row[i], kind="rank")
 // divided by 100/C, written from its definition: (left + right + [right >
 // left]) / 2 with left = #{< x} and right = #{≤ x}.
 func slowPercentileRank(row []float64, i int) float64 {
@@ -93,7 +96,7 @@ func slowPercentileRank(row []float64, i int) float64 {
 	return r / 2
 }
 
-func TestPercentileRanks_MatchesDefinition(t *testing.T) {
+func TestRanks_PercentileRankDefinition(t *testing.T) {
 	rng := newRand(60)
 	for range 300 {
 		n := 1 + rng.IntN(12)
@@ -102,7 +105,7 @@ func TestPercentileRanks_MatchesDefinition(t *testing.T) {
 			row[i] = float64(rng.IntN(4)) // many ties
 		}
 		got := make([]float64, n)
-		percentileRanks(got, row)
+		metrics.Ranks(got, row)
 		for i := range row {
 			checkClose(t, "rank", got[i], slowPercentileRank(row, i), lossTol64)
 		}

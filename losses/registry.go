@@ -66,7 +66,10 @@ type Spec struct {
 	Weights   Weights        // term weights and CE floor
 }
 
-// registry holds the named losses in the order Names reports them.
+// registry holds the named losses in the order Names reports them, which
+// is the order of the paper's tables (and of the report's): the baselines,
+// the closed-form EMD², the combined losses, then those with a learned
+// distance.
 var registry = []Spec{
 	{Name: "ce", Doc: "cross-entropy −log p_y, from the log-softmax (the baseline)",
 		Weights: Weights{CE: 1}},
@@ -78,19 +81,20 @@ var registry = []Spec{
 		EMD: EMDOrdered, Norm: NormSum, Weights: Weights{EMD: 1}},
 	{Name: "ce+emd2", Doc: "CE + weighted emd2 for ordered classes",
 		EMD: EMDOrdered, Norm: NormMean, Weights: DefaultWeights},
+	{Name: "ce+emd2-given", Doc: "CE + cost-matrix EMD² with a user-given ground distance (CSV), diagonal set to 1",
+		EMD: EMDCostMatrix, Distance: DistanceGiven, Weights: DefaultWeights},
 	{Name: "xe-emd1", Doc: "CE + cost-matrix EMD² with the learned ground distance, μ = 0.5, ω = 1 (paper's XE-EMD1)",
 		EMD: EMDCostMatrix, Distance: DistanceLearned, Mu: XEEMD1Mu, Omega: XEEMD1Omega, Weights: DefaultWeights},
 	{Name: "xe-emd2", Doc: "CE + cost-matrix EMD² with the learned ground distance, μ = 0.25, ω = 2 (paper's XE-EMD2)",
 		EMD: EMDCostMatrix, Distance: DistanceLearned, Mu: XEEMD2Mu, Omega: XEEMD2Omega, Weights: DefaultWeights},
-	{Name: "ce+emd2-given", Doc: "CE + cost-matrix EMD² with a user-given ground distance (CSV), diagonal set to 1",
-		EMD: EMDCostMatrix, Distance: DistanceGiven, Weights: DefaultWeights},
 }
 
 // ErrUnknownLoss is wrapped by Lookup's error for a name not in the registry.
 var ErrUnknownLoss = errors.New("unknown loss")
 
-// Names returns the registered loss names in a fixed order: ce, l2, emd2,
-// emd2-sum, ce+emd2, xe-emd1, xe-emd2, ce+emd2-given.
+// Names returns the registered loss names in a fixed order, the order of
+// the paper's tables: ce, l2, emd2, emd2-sum, ce+emd2, ce+emd2-given,
+// xe-emd1, xe-emd2.
 func Names() []string {
 	names := make([]string, len(registry))
 	for i, s := range registry {
@@ -159,6 +163,19 @@ func (s Spec) Outputs(classes int) int {
 	}
 	return classes
 }
+
+// NeedsOrder reports whether the loss needs ordered classes: a regression
+// on the class index, or the closed-form EMD² over the class order.
+func (s Spec) NeedsOrder() bool { return s.Head == HeadScalar || s.EMD == EMDOrdered }
+
+// SoftTargets reports whether the loss trains on target distributions
+// (EncodeTargets' soft rows) as well as on one-hot rows: CE, the
+// closed-form EMD² and their sum are defined for any target distribution
+// (its log-likelihood and its CDF). A regression head (l2) takes a class
+// index, and the paper's cost-matrix EMD² weighs by the row D[y] of the
+// true class y, with the learned distance built from class centroids, so
+// both need a single label.
+func (s Spec) SoftTargets() bool { return s.Head == HeadLogits && s.EMD != EMDCostMatrix }
 
 // NeedsDistance reports whether the loss takes a ground-distance matrix.
 func (s Spec) NeedsDistance() bool { return s.EMD == EMDCostMatrix }

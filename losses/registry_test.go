@@ -10,7 +10,7 @@ import (
 )
 
 func TestNames(t *testing.T) {
-	want := []string{"ce", "l2", "emd2", "emd2-sum", "ce+emd2", "xe-emd1", "xe-emd2", "ce+emd2-given"}
+	want := []string{"ce", "l2", "emd2", "emd2-sum", "ce+emd2", "ce+emd2-given", "xe-emd1", "xe-emd2"}
 	if diff := cmp.Diff(want, Names()); diff != "" {
 		t.Errorf("Names() (−want +got):\n%s", diff)
 	}

@@ -50,7 +50,32 @@ func NewAccumulator(classes int, ordered, scored bool) *Accumulator {
 // summary NaN; a NaN score makes spearman NaN. It panics if len(probs) != C
 // or label is outside [0, C).
 func (a *Accumulator) Add(probs []float64, label int, score float64) {
-	a.add(probs, math.NaN(), label, score)
+	a.add(probs, math.NaN(), label, float64(label), score)
+}
+
+// AddTarget counts one sample whose truth is a target distribution over
+// the classes (e.g. normalised rater histograms) instead of one label. The
+// class metrics (acc, acc1off, mae, qwk, top1, top5, rps, emd2 and the
+// confusion matrix) take the target's most likely class as the label (the
+// first of equals); the expected-value metric mae_exp compares the
+// predicted expected class with the target's mean class,
+//
+//	|Σ_k k·p_k − Σ_k k·t_k|;
+//
+// spearman takes score as Add does. The rows are read, not kept. It panics
+// if len(probs) or len(target) is not C.
+func (a *Accumulator) AddTarget(probs, target []float64, score float64) {
+	if len(target) != a.classes {
+		panic(errRowLength)
+	}
+	label, mean := 0, 0.0
+	for k, t := range target {
+		if t > target[label] {
+			label = k
+		}
+		mean += float64(k) * t
+	}
+	a.add(probs, math.NaN(), label, mean, score)
 }
 
 // AddRegression counts one sample of a regression head: probs is the
@@ -66,7 +91,7 @@ func (a *Accumulator) AddRegression(probs []float64, value float64, label int, s
 		a.addInvalid(score)
 		return
 	}
-	a.add(probs, value, label, score)
+	a.add(probs, value, label, float64(label), score)
 }
 
 // addInvalid counts a sample whose prediction is not finite.
@@ -80,8 +105,9 @@ func (a *Accumulator) addInvalid(score float64) {
 }
 
 // add counts one sample; value is the expected class, or NaN to take it
-// from probs.
-func (a *Accumulator) add(probs []float64, value float64, label int, score float64) {
+// from probs, and truth the true class value mae_exp compares it with (the
+// label, or a target distribution's mean class).
+func (a *Accumulator) add(probs []float64, value float64, label int, truth, score float64) {
 	if len(probs) != a.classes {
 		panic(errRowLength)
 	}
@@ -105,7 +131,7 @@ func (a *Accumulator) add(probs []float64, value float64, label int, score float
 			e = expectedFinite(probs)
 		}
 		a.rps += rpsRow(probs, label)
-		a.maeExp += math.Abs(e - float64(label))
+		a.maeExp += math.Abs(e - truth)
 		if a.scored {
 			a.expect = append(a.expect, e)
 			a.scores = append(a.scores, score)

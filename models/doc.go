@@ -3,6 +3,16 @@
 // face AlexNet of Levi & Hassner named in PAPER.md §3. Each exposes its
 // logits and its penultimate features (post-ReLU, non-negative).
 //
+// # The registry
+//
+// Every network is one [Entry] of the registry (registry.go): its name
+// (mlp, cnn, face-alexnet), whether it takes images, whether its widths are
+// fixed, and how it is built from a run's model settings
+// ([settings.Model]). Grids validate model names against [Lookup] and
+// [Names] and bound their widths with [Entry.ConvWidths]; training builds
+// through [New] and reads the dtype with [ParseDtype]. A new network is its
+// file plus its line in the registry.
+//
 // # Weights outlive graphs
 //
 // A network owns its weights (Params, in a fixed order). Build and
@@ -55,10 +65,12 @@
 // give the same values and gradients; on the small CNN's training step
 // Fused is 5× faster with OpenBLAS (2× with gonum) and allocates 1.3 MB
 // per step instead of 173 MB (bench/README.md). Fused blocks return the same
-// output tensors on every run (see "Reading values"). Matrix products use
-// the BLAS gorgonia uses:
-// gonum's pure-Go BLAS by default, OpenBLAS when built with -tags openblas
-// (blas_openblas.go). BLAS reports which.
+// output tensors on every run (see "Reading values"). Matrix products, the
+// fused blocks' and gorgonia's own (G.Mul), use by default package gemm in
+// float32 (an AVX2 kernel in assembly where the CPU has it; blas_gonum.go
+// installs it as gorgonia's BLAS) and gonum's pure-Go BLAS in float64, and
+// OpenBLAS for both when built with -tags openblas (blas_openblas.go). BLAS
+// reports which.
 //
 // # Verification
 //

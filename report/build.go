@@ -9,8 +9,10 @@ import (
 	"strings"
 
 	"github.com/replicate-emd/replicate/claims"
+	"github.com/replicate-emd/replicate/datasets"
 	"github.com/replicate-emd/replicate/metrics"
 	"github.com/replicate-emd/replicate/results"
+	"github.com/replicate-emd/replicate/settings"
 )
 
 // Source is what the report reads from the results database; *results.DB
@@ -103,7 +105,7 @@ func buildExperiment(ctx context.Context, src Source, rep *Report, name string, 
 		return nil, err
 	}
 	var finished []results.Run
-	unfinished := map[string]int{}
+	unfinished := map[results.RunStatus]int{}
 	datasets := map[string]bool{}
 	for _, r := range runs {
 		rep.Runs++
@@ -149,23 +151,19 @@ func buildExperiment(ctx context.Context, src Source, rep *Report, name string, 
 		}
 	}
 	if e.Task == "" {
-		e.Task, e.TaskInferred = inferTask(recorded), true
+		e.Task, e.TaskFromRuns = runsTask(e, finished), true
 	}
 	e.Columns, e.Missing = columns(e.Task, e.Table, recorded)
 
-	e.Rows, e.ShowSetting = groupRows(finished)
+	e.Rows, e.ShowSetting = groupRows(e, finished)
 	for _, r := range e.Rows {
 		if !slices.Contains(e.Profiles, r.Profile) {
 			e.Profiles = append(e.Profiles, r.Profile)
 		}
 	}
-	if err := fillCells(e, test, rep.Level); err != nil {
-		return nil, err
-	}
-	primary := e.Task.Primary()
-	if err := fillVal(e, val, primary); err != nil {
-		return nil, err
-	}
+	fillCells(e, test, rep.Level)
+	primary := Primary(e.Task)
+	fillVal(e, val, primary)
 	e.Choices = choose(e.Rows, primary)
 	for _, c := range e.Choices {
 		if c.Candidates > 1 {
@@ -186,6 +184,36 @@ func buildExperiment(ctx context.Context, src Source, rep *Report, name string, 
 	return e, nil
 }
 
+// runsTask is the task the finished runs of an experiment recorded when
+// they started (results.Run.Task). Runs of one experiment share their
+// data, so they agree; should they not, the first task in datasets.Tasks
+// order is used and a note names them all. Runs that recorded none (of an
+// older replicate, without a test metric to fill it from) are left out; if
+// none recorded one, the experiment is read as orderless (top-1 and top-5
+// apply to any task) and a note says so.
+func runsTask(e *Experiment, finished []results.Run) datasets.Task {
+	seen := map[datasets.Task]bool{}
+	for _, r := range finished {
+		if r.Task != "" {
+			seen[datasets.Task(r.Task)] = true
+		}
+	}
+	var found []datasets.Task
+	for _, t := range datasets.Tasks {
+		if seen[t] {
+			found = append(found, t)
+		}
+	}
+	switch {
+	case len(found) == 0:
+		e.Notes = append(e.Notes, "No finished run recorded its task (a database of an older replicate): its columns are those of an orderless task.")
+		return datasets.TaskOrderless
+	case len(found) > 1 || len(seen) > len(found):
+		e.Notes = append(e.Notes, fmt.Sprintf("Its runs recorded several tasks (%v): its columns are those of the first.", sortedKeys(seen)))
+	}
+	return found[0]
+}
+
 // referenceRows are the published rows of methods this project does not
 // train.
 func referenceRows(t *PublishedTable) []*PublishedRow {
@@ -202,7 +230,7 @@ func referenceRows(t *PublishedTable) []*PublishedRow {
 // some run recorded, those the task or the published table require even
 // if none did (listed in missing), then any other metric of the published
 // table.
-func columns(task Task, t *PublishedTable, recorded map[string]bool) (cols, missing []string) {
+func columns(task datasets.Task, t *PublishedTable, recorded map[string]bool) (cols, missing []string) {
 	l := layouts[task]
 	required := slices.Clone(l.required)
 	if t != nil {
@@ -228,27 +256,30 @@ func columns(task Task, t *PublishedTable, recorded map[string]bool) (cols, miss
 
 // groupRows groups finished runs into rows by profile, loss and setting,
 // sorted by profile (paper first), loss (the paper's order), setting
-// label. showSetting reports whether any setting field varies.
-func groupRows(finished []results.Run) (rows []*Row, showSetting bool) {
-	byProfile := map[string][]setting{}
-	settingOf := make([]setting, len(finished))
+// label. A row's label names the setting by the fields that vary among the
+// settings of its profile (settings.Varying); showSetting reports whether
+// any does.
+func groupRows(e *Experiment, finished []results.Run) (rows []*Row, showSetting bool) {
+	byProfile := map[string][]settings.Setting{}
+	settingOf := make([]settings.Setting, len(finished))
 	for i, r := range finished {
-		settingOf[i] = parseSetting(r.Config)
+		settingOf[i] = runSetting(e, r)
 		byProfile[r.Profile] = append(byProfile[r.Profile], settingOf[i])
 	}
 	vary := map[string][]string{}
 	for p, ss := range byProfile {
-		vary[p] = varying(ss)
+		vary[p] = settings.Varying(ss)
 		if len(vary[p]) > 0 {
 			showSetting = true
 		}
 	}
 	index := map[string]*Row{}
 	for i, r := range finished {
-		k := groupKey(r.Profile, r.Loss, settingOf[i].key)
+		k := groupKey(r.Profile, r.Loss, settingOf[i].String())
 		row, ok := index[k]
 		if !ok {
-			row = &Row{Profile: r.Profile, Loss: r.Loss, Setting: settingOf[i].label(vary[r.Profile]), key: k, Cells: map[string]*Cell{}}
+			row = &Row{Profile: r.Profile, Loss: r.Loss, Setting: settingOf[i].Label(vary[r.Profile]), key: k,
+				setting: settingOf[i], Cells: map[string]*Cell{}}
 			index[k] = row
 			rows = append(rows, row)
 		}
@@ -262,12 +293,14 @@ func groupRows(finished []results.Run) (rows []*Row, showSetting bool) {
 	return rows, showSetting
 }
 
-// fillCells aggregates the final test metrics of each row: mean, std and
-// count with gota (aggregate), the t-interval with metrics.TInterval over
-// the same values in fold × seed order.
-func fillCells(e *Experiment, test map[string][]results.Metric, level float64) error {
-	var keys []string
-	var values []float64
+// groupKey joins the parts of a row's key with a NUL byte, which no name
+// of the database contains.
+func groupKey(parts ...string) string { return strings.Join(parts, "\x00") }
+
+// fillCells aggregates the final test metrics of each row: each cell's
+// finite values in fold × seed order, summarised once by metrics.TInterval
+// (mean, sample standard deviation, count and interval).
+func fillCells(e *Experiment, test map[string][]results.Metric, level float64) {
 	for _, row := range e.Rows {
 		for _, c := range e.Columns {
 			row.Cells[c] = &Cell{Metric: c, values: map[unit]float64{}}
@@ -280,45 +313,20 @@ func fillCells(e *Experiment, test map[string][]results.Metric, level float64) e
 					continue
 				}
 				if _, dup := c.values[u]; dup {
-					// Only runs whose configuration is unreadable can collide:
-					// equal settings, fold and seed make equal keys.
+					// Only runs whose setting is unknown can collide: equal
+					// settings, fold and seed make equal keys.
 					e.Notes = appendOnce(e.Notes, fmt.Sprintf("Runs of %s/%s (%s) share fold %d and seed %d; only the first (by key) is aggregated.",
 						row.Profile, row.Loss, settingName(row), u.Fold, u.Seed))
 					continue
 				}
 				c.values[u] = m.Value
-				keys, values = append(keys, groupKey(row.key, m.Metric)), append(values, m.Value)
 			}
 		}
-	}
-	agg, err := aggregate(keys, values)
-	if err != nil {
-		return err
-	}
-	for _, row := range e.Rows {
-		for _, name := range e.Columns {
-			c := row.Cells[name]
-			s, ok := agg[groupKey(row.key, name)]
-			if !ok {
-				c.Mean, c.Std = math.NaN(), math.NaN()
-				c.Interval = metrics.Interval{Mean: math.NaN(), Std: math.NaN(), SE: math.NaN(), Lo: math.NaN(), Hi: math.NaN(), Level: level}
-				continue
-			}
-			c.Mean, c.Std, c.N = s.Mean, s.Std, s.N
+		for _, c := range row.Cells {
 			c.Interval = metrics.TInterval(orderedValues(c.values), level)
-			if c.Interval.N != c.N || !agree(c.Interval.Mean, c.Mean) || (c.N > 1 && !agree(c.Interval.Std, c.Std)) {
-				return fmt.Errorf("%s/%s %s: gota gives mean %v std %v n %d, TInterval %v %v %d",
-					row.Profile, row.Loss, name, c.Mean, c.Std, c.N, c.Interval.Mean, c.Interval.Std, c.Interval.N)
-			}
+			c.Mean, c.Std, c.N = c.Interval.Mean, c.Interval.Std, c.Interval.N
 		}
 	}
-	return nil
-}
-
-// agree reports whether two summaries of the same values agree up to
-// rounding (gota and metrics sum in different orders).
-func agree(a, b float64) bool {
-	return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(a))
 }
 
 // orderedValues returns the values in fold × seed order.
@@ -336,37 +344,31 @@ func orderedValues(m map[unit]float64) []float64 {
 }
 
 // fillVal aggregates the primary metric of the validation split at each
-// run's last epoch. A row none of whose runs recorded any validation
-// metric keeps Val nil.
-func fillVal(e *Experiment, val map[string][]results.Metric, primary string) error {
-	var keys []string
-	var values []float64
+// run's last epoch: the mean (metrics.MeanStd) and count of its finite
+// values, in the row's run order. A row none of whose runs recorded any
+// validation metric keeps Val nil.
+func fillVal(e *Experiment, val map[string][]results.Metric, primary string) {
 	for _, row := range e.Rows {
+		var values []float64
 		for _, r := range row.runs {
 			ms, ok := val[r.Key]
 			if !ok {
 				continue
 			}
 			if row.Val == nil {
-				row.Val = &Cell{Metric: primary, Mean: math.NaN(), Std: math.NaN()}
+				row.Val = &Cell{Metric: primary}
 			}
 			for _, m := range ms {
-				if m.Metric == primary {
-					keys, values = append(keys, row.key), append(values, m.Value)
+				if m.Metric == primary && !math.IsNaN(m.Value) && !math.IsInf(m.Value, 0) {
+					values = append(values, m.Value)
 				}
 			}
 		}
-	}
-	agg, err := aggregate(keys, values)
-	if err != nil {
-		return err
-	}
-	for _, row := range e.Rows {
-		if s, ok := agg[row.key]; ok && row.Val != nil {
-			row.Val.Mean, row.Val.Std, row.Val.N = s.Mean, s.Std, s.N
+		if row.Val != nil {
+			row.Val.Mean, row.Val.Std = metrics.MeanStd(values)
+			row.Val.N = len(values)
 		}
 	}
-	return nil
 }
 
 // compareWithCE runs the paired tests of every headline row against the
@@ -436,8 +438,8 @@ func comparePublished(e *Experiment) {
 // tables.
 func experimentNotes(e *Experiment) []string {
 	var notes []string
-	if e.TaskInferred {
-		notes = append(notes, fmt.Sprintf("The paper has no table for this experiment; its columns are those of a%s %s task, read off the recorded metrics.", article(string(e.Task)), e.Task))
+	if e.TaskFromRuns {
+		notes = append(notes, fmt.Sprintf("The paper has no table for this experiment; its columns are those of a%s %s task, the task its runs recorded.", article(string(e.Task)), e.Task))
 	}
 	for _, m := range e.Missing {
 		notes = append(notes, fmt.Sprintf("Metric %s (%s) was not recorded by any finished run: its column is empty.", m, header(m)))
@@ -470,7 +472,7 @@ func experimentNotes(e *Experiment) []string {
 	if e.Table != nil {
 		var absent []string
 		for _, pr := range e.Table.Rows {
-			if pr.Loss == "" || pr.Status == StatusUnknown || slices.ContainsFunc(e.Headline, func(r *Row) bool { return r.Loss == pr.Loss }) {
+			if pr.Loss == "" || pr.Provenance == ProvenanceUnknown || slices.ContainsFunc(e.Headline, func(r *Row) bool { return r.Loss == pr.Loss }) {
 				continue
 			}
 			absent = append(absent, fmt.Sprintf("%s (loss %s)", pr.Method, pr.Loss))

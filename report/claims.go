@@ -133,15 +133,16 @@ func splitRatio(r *Row) (float64, string) {
 	if len(folds) < 2 {
 		return 0, "one test fold: seeds only, no correction"
 	}
-	f := parseSetting(r.runs[0].Config).fields
-	k, err := strconv.Atoi(f["folds"])
+	count, _ := r.setting.Get("folds")
+	k, err := strconv.Atoi(count)
 	if err != nil || k < 2 {
 		return 0, "fold count unknown: no correction"
 	}
-	if _, fixed := f["val_fold"]; fixed && k > 2 {
+	if _, fixed := r.setting.Get("val_fold"); fixed && k > 2 {
 		return 1 / float64(k-2), fmt.Sprintf("%d folds, a fixed validation fold: 1/%d", k, k-2)
 	}
-	vf, _ := strconv.ParseFloat(f["val_fraction"], 64)
+	share, _ := r.setting.Get("val_fraction")
+	vf, _ := strconv.ParseFloat(share, 64)
 	if !(vf >= 0 && vf < 1) {
 		vf = 0
 	}

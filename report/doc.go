@@ -3,10 +3,24 @@
 //
 // Build reads the runs (package results) and aggregates, per experiment,
 // the test metrics at each finished run's last epoch over folds and seeds:
-// one row per profile × loss × setting (learning rate and the other
-// configuration fields that vary), the mean and sample standard deviation
-// (gota data frames), the Student-t interval of the mean and a paired
-// t-test against CE by fold and seed (package metrics). Where a loss has
+// one row per profile × loss × setting, the mean, sample standard
+// deviation and Student-t interval of the mean (metrics.TInterval, once
+// per cell) and a paired t-test against CE by fold and seed (package
+// metrics). What a run is comes from the facts it recorded when it
+// started, never from its configuration's JSON: its task
+// (results.Run.Task: the columns and the metric that picks a setting) and
+// its setting (results.Run.Setting, a settings.Setting; a row's label
+// names the fields that vary among the settings of its profile,
+// settings.Varying). The losses and their order are the losses registry's.
+//
+// The CSV files are gota data frames: the long table of every number
+// (report.csv) is assembled as one frame and each experiment's table in
+// the paper's layout (tables/<experiment>.csv) is pivoted out of it, and
+// gota writes both. Its GroupBy and Aggregation are not used: their mean
+// and deviation turn on one NaN (gota's NA), a GroupBy on several columns
+// joins their values with "_" and so merges distinct keys, and the groups
+// come back in map order; the statistics are plain Go in package metrics
+// instead. Where a loss has
 // several settings, the headline row is chosen on the validation split,
 // never the test split. Each headline cell is set beside the published
 // number for the same experiment and loss (published.yaml, embedded; an

@@ -20,6 +20,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/replicate-emd/replicate/metrics"
 	"github.com/replicate-emd/replicate/results"
 )
 
@@ -96,7 +97,7 @@ func rowLabel(r *Row) string {
 // rows and adds the figures to e. A malformed artifact is a note, not an
 // error.
 func buildFigures(ctx context.Context, src Source, e *Experiment) error {
-	primary := e.Task.Primary()
+	primary := Primary(e.Task)
 	curves, err := src.EpochMetrics(ctx, e.Name, results.MetricFilter{Splits: []string{splitTest, splitVal}, Metrics: []string{primary}})
 	if err != nil {
 		return err
@@ -143,36 +144,43 @@ type curve struct {
 	xys   plotter.XYs
 }
 
+// curvePoint names one point of a learning curve: a row, a split, an
+// epoch.
+type curvePoint struct {
+	row   *Row
+	split string
+	epoch int
+}
+
 func curvesFigure(e *Experiment, profile string, rows []*Row, epochs map[string][]results.Metric, metric string) (*Figure, error) {
-	var keys []string
-	var values []float64
+	values := map[curvePoint][]float64{} // the finite values of each point, in run order
 	for _, r := range rows {
 		for _, run := range r.runs {
 			for _, m := range epochs[run.Key] {
-				if m.Metric == metric {
-					keys = append(keys, groupKey(r.key, m.Split, fmt.Sprintf("%09d", m.Epoch)))
-					values = append(values, m.Value)
+				if m.Metric == metric && !math.IsNaN(m.Value) && !math.IsInf(m.Value, 0) {
+					p := curvePoint{r, m.Split, m.Epoch}
+					values[p] = append(values[p], m.Value)
 				}
 			}
 		}
 	}
-	agg, err := aggregate(keys, values)
-	if err != nil {
-		return nil, err
-	}
-	if len(agg) == 0 {
+	if len(values) == 0 {
 		return nil, nil
 	}
 	var lines []curve
 	for i, r := range rows {
 		for _, split := range []string{splitTest, splitVal} {
-			prefix := groupKey(r.key, split, "")
 			c := curve{label: rowLabel(r) + " " + split, split: split, color: i}
-			for _, k := range sortedKeys(agg) {
-				if rest, ok := strings.CutPrefix(k, prefix); ok {
-					ep, _ := strconv.Atoi(rest)
-					c.xys = append(c.xys, plotter.XY{X: float64(ep), Y: agg[k].Mean})
+			var eps []int
+			for p := range values {
+				if p.row == r && p.split == split {
+					eps = append(eps, p.epoch)
 				}
+			}
+			slices.Sort(eps)
+			for _, ep := range eps {
+				mean, _ := metrics.MeanStd(values[curvePoint{r, split, ep}])
+				c.xys = append(c.xys, plotter.XY{X: float64(ep), Y: mean})
 			}
 			if len(c.xys) > 0 {
 				lines = append(lines, c)

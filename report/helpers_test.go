@@ -14,7 +14,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/replicate-emd/replicate/datasets"
 	"github.com/replicate-emd/replicate/results"
+	"github.com/replicate-emd/replicate/settings"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -49,19 +51,20 @@ func newFixture(t *testing.T) *fixture {
 // spec is one run of a fixture.
 type spec struct {
 	experiment, profile, loss string
-	dataset                   string // "" means synthetic
+	dataset                   string        // "" means synthetic
+	task                      datasets.Task // "" means ordinal
 	fold                      int
 	seed                      uint64
 	lr                        float64
-	status                    string
+	status                    results.RunStatus
 	metrics                   []results.Metric
 	artifacts                 []results.Artifact
 }
 
-// config is the canonical JSON the training side records (fields of
+// configOf is the configuration the training side records (fields of
 // experiments.RunSpec), written here by hand.
-func (s spec) config() string {
-	b, _ := json.Marshal(struct {
+func (s spec) configOf() any {
+	return struct {
 		Experiment string  `json:"experiment"`
 		Profile    string  `json:"profile"`
 		Dataset    any     `json:"dataset"`
@@ -73,8 +76,19 @@ func (s spec) config() string {
 		LR         float64 `json:"lr"`
 		Seed       uint64  `json:"seed"`
 	}{s.experiment, s.profile, map[string]any{"name": s.dataset, "classes": 4}, 3, s.fold, s.loss,
-		map[string]any{"name": "mlp", "hidden": []int{8}}, 3, s.lr, s.seed})
+		map[string]any{"name": "mlp", "hidden": []int{8}}, 3, s.lr, s.seed}
+}
+
+// config is the canonical JSON of configOf.
+func (s spec) config() string {
+	b, _ := json.Marshal(s.configOf())
 	return string(b)
+}
+
+// setting is the setting the training side records with the run: the
+// configuration but the coordinates (experiments.Coordinates).
+func (s spec) setting() string {
+	return settings.Of(s.configOf(), "experiment", "profile", "loss", "fold", "seed").String()
 }
 
 func (f *fixture) add(s spec) {
@@ -89,9 +103,12 @@ func (f *fixture) add(s spec) {
 	if s.dataset == "" {
 		s.dataset = "synthetic"
 	}
+	if s.task == "" {
+		s.task = datasets.TaskOrdinal
+	}
 	key := fmt.Sprintf("%s-%s-%s-%g-%d-%d", s.experiment, s.profile, s.loss, s.lr, s.fold, s.seed)
 	r := results.Run{Key: key, Experiment: s.experiment, Dataset: s.dataset, Loss: s.loss, Fold: s.fold, Seed: s.seed,
-		Profile: s.profile, Config: s.config(), Owner: "test"}
+		Profile: s.profile, Config: s.config(), Task: string(s.task), Setting: s.setting(), Owner: "test"}
 	if _, err := f.db.StartRun(ctx, r); err != nil {
 		f.t.Fatal(err)
 	}
@@ -230,7 +247,7 @@ func knownDB(t *testing.T) *results.DB {
 	}
 
 	f.add(spec{experiment: "empty", profile: "smoke", loss: "ce", status: results.StatusFailed, metrics: final("test", "acc", 0.1)})
-	f.add(spec{experiment: "digits", profile: "smoke", loss: "ce", metrics: final("test", "acc", 0.9)})
+	f.add(spec{experiment: "digits", profile: "smoke", loss: "ce", task: datasets.TaskOrderless, metrics: final("test", "acc", 0.9)})
 	return f.db
 }
 

@@ -5,8 +5,10 @@ import (
 	"math"
 	"time"
 
+	"github.com/replicate-emd/replicate/datasets"
 	"github.com/replicate-emd/replicate/metrics"
 	"github.com/replicate-emd/replicate/results"
+	"github.com/replicate-emd/replicate/settings"
 )
 
 // Report is everything a report shows, read from the results database by
@@ -26,9 +28,9 @@ type Report struct {
 // Experiment is the report of one experiment.
 type Experiment struct {
 	Name         string
-	Dataset      string // the published table's dataset name, else the runs' dataset
-	Task         Task
-	TaskInferred bool            // no published table: the task was read off the recorded metrics
+	Dataset      string          // the published table's dataset name, else the runs' dataset
+	Task         datasets.Task   // the published table's task, else the task its runs recorded
+	TaskFromRuns bool            // no published table: the task is the one its runs recorded
 	Table        *PublishedTable // nil when the paper has no table for it
 	Columns      []string        // metric names of the tables, in order
 	Missing      []string        // columns that no finished run recorded
@@ -47,7 +49,7 @@ type Experiment struct {
 
 // StatusCount is how many runs of an experiment ended with a status.
 type StatusCount struct {
-	Status string
+	Status results.RunStatus
 	N      int
 }
 
@@ -62,8 +64,9 @@ type Row struct {
 	Val      *Cell // the primary metric on the validation split; nil if no run recorded one
 	Selected bool  // the headline row of its profile × loss
 
-	key  string
-	runs []results.Run
+	key     string
+	setting settings.Setting // the setting its runs recorded
+	runs    []results.Run
 }
 
 // Cell is one metric of one row: the test metric at each run's last

@@ -15,6 +15,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/replicate-emd/replicate/datasets"
+	"github.com/replicate-emd/replicate/losses"
 	"github.com/replicate-emd/replicate/metrics"
 )
 
@@ -25,20 +27,21 @@ var publishedYAML []byte
 // the embedded published numbers.
 const EmbeddedPublishedName = "published.yaml (embedded)"
 
-// Status says how a published number is known.
-type Status string
+// Provenance says how a published number is known (the status of PAPER.md,
+// the key status in published.yaml).
+type Provenance string
 
-// The statuses of PAPER.md.
+// The provenances of PAPER.md.
 const (
-	// StatusVerified: read in a primary public text or the released code.
-	StatusVerified Status = "verified"
-	// StatusSecondary: quoted by a third-party page.
-	StatusSecondary Status = "secondary"
-	// StatusUnknown: nobody here could read it; the row has no values.
-	StatusUnknown Status = "unknown"
+	// ProvenanceVerified: read in a primary public text or the released code.
+	ProvenanceVerified Provenance = "verified"
+	// ProvenanceSecondary: quoted by a third-party page.
+	ProvenanceSecondary Provenance = "secondary"
+	// ProvenanceUnknown: nobody here could read it; the row has no values.
+	ProvenanceUnknown Provenance = "unknown"
 )
 
-var statuses = []Status{StatusVerified, StatusSecondary, StatusUnknown}
+var provenances = []Provenance{ProvenanceVerified, ProvenanceSecondary, ProvenanceUnknown}
 
 // Published is the set of published numbers a report compares with: the
 // sources they come from and one table per experiment of the paper.
@@ -59,10 +62,10 @@ type Citation struct {
 
 // PublishedTable is one table of the paper, mapped to our experiment.
 type PublishedTable struct {
-	Experiment string   `yaml:"experiment"`
-	Dataset    string   `yaml:"dataset"`
-	Task       Task     `yaml:"task"`
-	Metrics    []string `yaml:"metrics"`
+	Experiment string        `yaml:"experiment"`
+	Dataset    string        `yaml:"dataset"`
+	Task       datasets.Task `yaml:"task"`
+	Metrics    []string      `yaml:"metrics"`
 	// Margin is the equivalence margin, in the metrics' units: our mean
 	// reproduces a published value when an equivalence test (TOST) puts
 	// the difference inside ±Margin. Required once a row has a value.
@@ -75,13 +78,13 @@ type PublishedTable struct {
 // name, or empty for a method this project does not train (it is shown
 // for reference, never compared).
 type PublishedRow struct {
-	Method string            `yaml:"method"`
-	Loss   string            `yaml:"loss"`
-	Status Status            `yaml:"status"`
-	Source string            `yaml:"source"`
-	Values map[string]Number `yaml:"values"`
-	Note   string            `yaml:"note"`
-	Line   int               `yaml:"-"`
+	Method     string            `yaml:"method"`
+	Loss       string            `yaml:"loss"`
+	Provenance Provenance        `yaml:"status"` // how its values are known
+	Source     string            `yaml:"source"`
+	Values     map[string]Number `yaml:"values"`
+	Note       string            `yaml:"note"`
+	Line       int               `yaml:"-"`
 }
 
 // Number is a published value on the scale our metrics record (an
@@ -307,8 +310,8 @@ func (p *Published) Validate() error {
 			return bad(t.Line, key+".experiment", "missing")
 		case experiments[t.Experiment]:
 			return bad(t.Line, key+".experiment", "experiment %q already has a table", t.Experiment)
-		case !slices.Contains(tasks, t.Task):
-			return bad(t.Line, key+".task", "unknown task %q (known: %v)", t.Task, tasks)
+		case !slices.Contains(datasets.Tasks, t.Task):
+			return bad(t.Line, key+".task", "unknown task %q (known: %v)", t.Task, datasets.Tasks)
 		case len(t.Metrics) == 0:
 			return bad(t.Line, key+".metrics", "empty: name the metrics the paper reports")
 		}
@@ -321,9 +324,9 @@ func (p *Published) Validate() error {
 				return bad(t.Line, fmt.Sprintf("%s.metrics[%d]", key, j), "duplicate metric %q", m)
 			}
 		}
-		losses := map[string]bool{}
+		seenLosses := map[string]bool{}
 		for j, r := range t.Rows {
-			if err := p.validateRow(t, r, fmt.Sprintf("%s.rows[%d]", key, j), ids, losses); err != nil {
+			if err := p.validateRow(t, r, fmt.Sprintf("%s.rows[%d]", key, j), ids, seenLosses); err != nil {
 				return err
 			}
 		}
@@ -337,7 +340,7 @@ func (p *Published) Validate() error {
 	return nil
 }
 
-func (p *Published) validateRow(t *PublishedTable, r *PublishedRow, key string, sources, losses map[string]bool) error {
+func (p *Published) validateRow(t *PublishedTable, r *PublishedRow, key string, sources, seen map[string]bool) error {
 	if r == nil {
 		return &PublishedError{File: p.File, Line: t.Line, Key: key, Msg: "empty entry"}
 	}
@@ -347,16 +350,16 @@ func (p *Published) validateRow(t *PublishedTable, r *PublishedRow, key string, 
 	switch {
 	case r.Method == "":
 		return bad(r.Line, ".method", "missing")
-	case r.Loss != "" && !slices.Contains(Losses, r.Loss):
-		return bad(r.Line, ".loss", "unknown loss %q (known: %v, or \"\" for a method not trained here)", r.Loss, Losses)
-	case r.Loss != "" && losses[r.Loss]:
+	case r.Loss != "" && !slices.Contains(losses.Names(), r.Loss):
+		return bad(r.Line, ".loss", "unknown loss %q (known: %v, or \"\" for a method not trained here)", r.Loss, losses.Names())
+	case r.Loss != "" && seen[r.Loss]:
 		return bad(r.Line, ".loss", "loss %q already has a row in this table", r.Loss)
-	case !slices.Contains(statuses, r.Status):
-		return bad(r.Line, ".status", "unknown status %q (known: %v)", r.Status, statuses)
+	case !slices.Contains(provenances, r.Provenance):
+		return bad(r.Line, ".status", "unknown status %q (known: %v)", r.Provenance, provenances)
 	case r.Source != "" && !sources[r.Source]:
 		return bad(r.Line, ".source", "no source with id %q", r.Source)
 	}
-	losses[r.Loss] = r.Loss != ""
+	seen[r.Loss] = r.Loss != ""
 	set := 0
 	for _, m := range sortedKeys(r.Values) {
 		v := r.Values[m]
@@ -372,12 +375,12 @@ func (p *Published) validateRow(t *PublishedTable, r *PublishedRow, key string, 
 		}
 	}
 	switch {
-	case r.Status == StatusUnknown && set > 0:
+	case r.Provenance == ProvenanceUnknown && set > 0:
 		return bad(r.Line, ".status", "unknown, but values are given: set status to verified or secondary")
-	case r.Status != StatusUnknown && set == 0:
-		return bad(r.Line, ".values", "status %s, but no value is given", r.Status)
-	case r.Status != StatusUnknown && r.Source == "":
-		return bad(r.Line, ".source", "missing: a %s number needs a source", r.Status)
+	case r.Provenance != ProvenanceUnknown && set == 0:
+		return bad(r.Line, ".values", "status %s, but no value is given", r.Provenance)
+	case r.Provenance != ProvenanceUnknown && r.Source == "":
+		return bad(r.Line, ".source", "missing: a %s number needs a source", r.Provenance)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"errors"
+	"github.com/replicate-emd/replicate/datasets"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,7 +25,7 @@ func TestDefaultPublished(t *testing.T) {
 	}
 	iog := p.Table("imageofgroups")
 	hou := iog.Row("emd2")
-	if hou == nil || hou.Status != StatusSecondary || hou.Source != "iog-benchmark" {
+	if hou == nil || hou.Provenance != ProvenanceSecondary || hou.Source != "iog-benchmark" {
 		t.Fatalf("Hou et al. row: %+v", hou)
 	}
 	if v := hou.Values["acc"]; !v.Set || v.Value != 0.65 || v.Text != "65.0%" {
@@ -35,12 +36,12 @@ func TestDefaultPublished(t *testing.T) {
 	}
 	for _, tt := range []struct {
 		experiment string
-		task       Task
+		task       datasets.Task
 		losses     []string
 	}{
-		{"adience", TaskOrdinal, []string{"ce", "l2", "emd2", "xe-emd1", "xe-emd2"}},
-		{"aadb", TaskScored, []string{"ce", "l2", "emd2", "xe-emd1", "xe-emd2"}},
-		{"imagenet", TaskOrderless, []string{"ce", "xe-emd1", "xe-emd2"}},
+		{"adience", datasets.TaskOrdinal, []string{"ce", "l2", "emd2", "xe-emd1", "xe-emd2"}},
+		{"aadb", datasets.TaskScored, []string{"ce", "l2", "emd2", "xe-emd1", "xe-emd2"}},
+		{"imagenet", datasets.TaskOrderless, []string{"ce", "xe-emd1", "xe-emd2"}},
 	} {
 		tb := p.Table(tt.experiment)
 		if tb == nil || tb.Task != tt.task {
@@ -48,7 +49,7 @@ func TestDefaultPublished(t *testing.T) {
 		}
 		for _, l := range tt.losses {
 			r := tb.Row(l)
-			if r == nil || r.Status != StatusUnknown || r.Line == 0 {
+			if r == nil || r.Provenance != ProvenanceUnknown || r.Line == 0 {
 				t.Errorf("%s/%s: row %+v, want an unknown slot with its line", tt.experiment, l, r)
 			}
 		}

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/xml"
+	"github.com/replicate-emd/replicate/datasets"
 	"image/png"
 	"io"
 	"math"
@@ -17,7 +18,6 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/replicate-emd/replicate/metrics"
 	"github.com/replicate-emd/replicate/results"
 )
 
@@ -123,8 +123,8 @@ func TestBuild_KnownCells(t *testing.T) {
 func TestBuild_SelectionByValidation(t *testing.T) {
 	rep := buildKnown(t, Options{NoFigures: true})
 	e := experiment(t, rep, "grid")
-	if e.Task != TaskOrdinal || !e.TaskInferred || !e.ShowSetting || !e.MultiSetting {
-		t.Errorf("grid: task %q inferred %v, show setting %v, multi %v", e.Task, e.TaskInferred, e.ShowSetting, e.MultiSetting)
+	if e.Task != datasets.TaskOrdinal || !e.TaskFromRuns || !e.ShowSetting || !e.MultiSetting {
+		t.Errorf("grid: task %q from runs %v, show setting %v, multi %v", e.Task, e.TaskFromRuns, e.ShowSetting, e.MultiSetting)
 	}
 	var got []string
 	for _, r := range e.Headline {
@@ -418,57 +418,6 @@ func TestWriteMarkdown_EmptyDatabase(t *testing.T) {
 	}
 	if _, err := html.Parse(&h); err != nil {
 		t.Fatal(err)
-	}
-}
-
-func TestAggregate(t *testing.T) {
-	keys := []string{groupKey("a_b", "c"), groupKey("a", "b_c"), groupKey("a", "b_c"), groupKey("a", "b_c"), groupKey("n", "x")}
-	values := []float64{1, 2, 4, math.NaN(), math.Inf(1)}
-	got, err := aggregate(keys, values)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// "a_b"+"c" and "a"+"b_c" join to the same "a_b_c" in gota's own
-	// multi-column GroupBy; here they stay apart. NaN and Inf are dropped.
-	if len(got) != 2 {
-		t.Fatalf("got %d groups %v, want 2", len(got), got)
-	}
-	one, two := got[groupKey("a_b", "c")], got[groupKey("a", "b_c")]
-	if one.N != 1 || one.Mean != 1 || !math.IsNaN(one.Std) {
-		t.Errorf("one value: got %+v, want mean 1, n 1, std NaN", one)
-	}
-	if two.N != 2 || !near(two.Mean, 3, statTol) || !near(two.Std, math.Sqrt2, statTol) {
-		t.Errorf("two values: got %+v, want mean 3, std √2, n 2", two)
-	}
-	// gota's mean and std agree with metrics.MeanStd.
-	m, s := metrics.MeanStd([]float64{2, 4})
-	if !agree(m, two.Mean) || !agree(s, two.Std) {
-		t.Errorf("gota %v %v, metrics %v %v", two.Mean, two.Std, m, s)
-	}
-}
-
-func TestSetting(t *testing.T) {
-	a := parseSetting(`{"experiment":"x","profile":"p","dataset":{"name":"d","classes":4},"fold":1,"loss":"ce","lr":0.01,"seed":3,"model":{"hidden":[8]}}`)
-	b := parseSetting(`{"experiment":"x","profile":"p","dataset":{"name":"d","classes":4},"fold":0,"loss":"emd2","lr":1e-1,"seed":4,"model":{"hidden":[8]}}`)
-	c := parseSetting(`{"experiment":"x","profile":"p","dataset":{"name":"d","classes":4},"fold":2,"loss":"ce","lr":0.01,"seed":1,"model":{"hidden":[8]},"val_fraction":0.1}`)
-	if a.key == b.key || a.key == c.key {
-		t.Errorf("distinct settings share a key: %q %q %q", a.key, b.key, c.key)
-	}
-	if d := parseSetting(`{"lr":0.01,"dataset":{"classes":4,"name":"d"},"model":{"hidden":[8]},"fold":9}`); d.key != a.key {
-		t.Errorf("same setting, other fold and field order: key %q, want %q", d.key, a.key)
-	}
-	vary := varying([]setting{a, b, c})
-	if diff := cmp.Diff([]string{"lr", "val_fraction"}, vary); diff != "" {
-		t.Errorf("varying (-want +got):\n%s", diff)
-	}
-	if got := b.label(vary); got != "lr=1e-1, val_fraction=(unset)" {
-		t.Errorf("label %q", got)
-	}
-	if bad := parseSetting("{}"); bad.key != "{}" {
-		t.Errorf("empty config: key %q", bad.key)
-	}
-	if bad := parseSetting("not json"); bad.key != "" {
-		t.Errorf("unreadable config: key %q, want empty", bad.key)
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/replicate-emd/replicate/datasets"
 )
 
 // The markdown and HTML writers render the same views, so the page holds
@@ -108,13 +110,13 @@ func newExperimentView(rep *Report, e *Experiment) experimentView {
 	return v
 }
 
-func taskText(t Task) string {
+func taskText(t datasets.Task) string {
 	switch t {
-	case TaskOrdinal:
+	case datasets.TaskOrdinal:
 		return "ordered classes (exact and 1-off accuracy, MAE)"
-	case TaskScored:
+	case datasets.TaskScored:
 		return "ordered classes with a true score (Spearman ρ)"
-	case TaskOrderless:
+	case datasets.TaskOrderless:
 		return "classes without order (top-1, top-5)"
 	}
 	return string(t)
@@ -167,7 +169,7 @@ func headlineTable(e *Experiment, id string) textTable {
 	}
 	t.Empty = "No headline row: every loss has several settings and no validation metrics to choose between them."
 	if e.MultiSetting {
-		t.Notes = append(t.Notes, selectionRule(e.Task.Primary()))
+		t.Notes = append(t.Notes, selectionRule(Primary(e.Task)))
 		for _, c := range e.Choices {
 			t.Notes = append(t.Notes, fmt.Sprintf("%s/%s: %s.", c.Profile, c.Loss, c.Reason))
 		}
@@ -207,8 +209,8 @@ func statisticsTable(rep *Report, e *Experiment, id string) textTable {
 func publishedText(c *Cell) string {
 	switch {
 	case c.Published != nil:
-		return fmt.Sprintf("%s (%s)", formatFixed(c.Published.Value), c.PublishedRow.Status)
-	case c.PublishedRow != nil && c.PublishedRow.Status == StatusUnknown:
+		return fmt.Sprintf("%s (%s)", formatFixed(c.Published.Value), c.PublishedRow.Provenance)
+	case c.PublishedRow != nil && c.PublishedRow.Provenance == ProvenanceUnknown:
 		return "unknown"
 	}
 	return dash
@@ -231,7 +233,7 @@ func referenceTable(rep *Report, e *Experiment, id string) textTable {
 				cells = append(cells, dash)
 			}
 		}
-		cells = append(cells, string(r.Status), citationText(rep.Published, r.Source))
+		cells = append(cells, string(r.Provenance), citationText(rep.Published, r.Source))
 		t.Rows = append(t.Rows, cells)
 	}
 	return t
@@ -253,7 +255,7 @@ func citationText(p *Published, id string) string {
 func allSettingsTable(e *Experiment, id string) textTable {
 	t := textTable{ID: id + "-settings", Title: "All settings"}
 	t.Header, t.Right = headHeader(e)
-	primary := e.Task.Primary()
+	primary := Primary(e.Task)
 	t.Header, t.Right = append(t.Header, "val "+header(primary)), append(t.Right, true)
 	for _, c := range e.Columns {
 		t.Header, t.Right = append(t.Header, header(c)), append(t.Right, true)

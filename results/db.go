@@ -1,7 +1,11 @@
 // Package results is the SQLite store of the project: the schema and its
-// migrations, and the life cycle of a run (running → finished, failed,
-// diverged or interrupted) with its per-epoch metrics. It is the only
-// package that speaks SQL.
+// migrations, and the life cycle of a run (its RunStatus: running →
+// finished, failed, diverged or interrupted) with its per-epoch metrics
+// and artifacts. A run records, when it starts, the facts the report reads
+// instead of re-deriving them: its task and its setting (migration
+// 0003_run_facts.sql; the runs of older databases get them from
+// fill_facts.sql when migrated or merged). It is the only package that
+// speaks SQL.
 package results
 
 import (

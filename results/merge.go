@@ -29,7 +29,7 @@ var mergeTables = []struct {
 }{
 	{"runs", "key", []string{"key", "experiment", "dataset", "loss", "fold", "seed", "profile", "config", "status",
 		"started", "finished", "wall_seconds", "epochs_done", "error", "heartbeat", "go_version", "os_arch",
-		"cpu_model", "git_commit", "git_dirty", "owner", "blas"}},
+		"cpu_model", "git_commit", "git_dirty", "owner", "blas", "task", "setting"}},
 	{"metrics", "run", []string{"run", "epoch", "split", "metric", "value"}},
 	{"artifacts", "run", []string{"run", "name", "kind", "epoch", "path", "data", "created"}},
 }
@@ -158,7 +158,8 @@ func mergeSteps(ctx context.Context, tx *sql.Tx) ([]string, error) {
 		steps = append(steps, `INSERT INTO main.`+t.name+` (`+list+`) SELECT `+list+` FROM src.`+t.name+
 			` WHERE `+t.key+` IN (SELECT key FROM merge_pick)`)
 	}
-	return steps, nil
+	// The runs of an older input come without their facts.
+	return append(steps, fillFacts), nil
 }
 
 // inputColumns returns those of columns that the input's table has, in the

@@ -15,8 +15,9 @@ func reorderedInput(t *testing.T, path string) {
 	rawExec(t, path,
 		`CREATE TABLE migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)`,
 		`INSERT INTO migrations VALUES ('migration/0001_runs.sql', '2026-01-01T00:00:00Z'),
-			('migration/0002_owner_artifacts.sql', '2026-01-01T00:00:00Z')`,
-		`CREATE TABLE runs (blas TEXT NOT NULL DEFAULT '', owner TEXT NOT NULL DEFAULT '', git_dirty INTEGER NOT NULL DEFAULT 0,
+			('migration/0002_owner_artifacts.sql', '2026-01-01T00:00:00Z'),
+			('migration/0003_run_facts.sql', '2026-01-01T00:00:00Z')`,
+		`CREATE TABLE runs (setting TEXT NOT NULL DEFAULT '', task TEXT NOT NULL DEFAULT '', blas TEXT NOT NULL DEFAULT '', owner TEXT NOT NULL DEFAULT '', git_dirty INTEGER NOT NULL DEFAULT 0,
 			git_commit TEXT NOT NULL DEFAULT '', cpu_model TEXT NOT NULL DEFAULT '', os_arch TEXT NOT NULL DEFAULT '',
 			go_version TEXT NOT NULL DEFAULT '', heartbeat TEXT NOT NULL, error TEXT NOT NULL DEFAULT '',
 			epochs_done INTEGER NOT NULL DEFAULT 0, wall_seconds REAL, finished TEXT, started TEXT NOT NULL,
@@ -28,9 +29,10 @@ func reorderedInput(t *testing.T, path string) {
 			kind TEXT NOT NULL, name TEXT NOT NULL, run TEXT NOT NULL REFERENCES runs (key) ON DELETE CASCADE,
 			PRIMARY KEY (run, name))`,
 		`INSERT INTO runs (key, experiment, dataset, loss, fold, seed, profile, config, status, started, finished,
-			wall_seconds, epochs_done, error, heartbeat, go_version, os_arch, cpu_model, git_commit, git_dirty, owner, blas)
+			wall_seconds, epochs_done, error, heartbeat, go_version, os_arch, cpu_model, git_commit, git_dirty, owner, blas, task, setting)
 			VALUES ('r', 'smoke', 'synthetic', 'emd2', 2, 7, 'paper', '{"a":1}', 'finished', '2026-01-02T03:04:05Z',
-			'2026-01-02T03:05:05Z', 60, 3, '', '2026-01-02T03:05:05Z', 'go1.x', 'linux/amd64', 'cpu', 'abc', 1, 'host:1:n', 'gonum')`,
+			'2026-01-02T03:05:05Z', 60, 3, '', '2026-01-02T03:05:05Z', 'go1.x', 'linux/amd64', 'cpu', 'abc', 1, 'host:1:n', 'gonum',
+			'scored', 'b=2')`,
 		`INSERT INTO metrics (run, epoch, split, metric, value) VALUES ('r', 2, 'test', 'acc', 0.75)`,
 		`INSERT INTO artifacts (run, name, kind, epoch, path, data, created)
 			VALUES ('r', 'ground_distance/epoch-2', 'matrix', 2, '', x'0102', '2026-01-02T03:05:05Z')`,
@@ -52,7 +54,7 @@ func TestDB_Merge_ReorderedColumns(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Run{Key: "r", Experiment: "smoke", Dataset: "synthetic", Loss: "emd2", Fold: 2, Seed: 7, Profile: "paper",
-		Config: `{"a":1}`, Status: StatusFinished, WallSeconds: 60, EpochsDone: 3, Owner: "host:1:n",
+		Config: `{"a":1}`, Task: "scored", Setting: "b=2", Status: StatusFinished, WallSeconds: 60, EpochsDone: 3, Owner: "host:1:n",
 		Env: Env{GoVersion: "go1.x", OSArch: "linux/amd64", CPUModel: "cpu", GitCommit: "abc", GitDirty: true, BLAS: "gonum"}}
 	want.Started, want.Finished, want.Heartbeat = r.Started, r.Finished, r.Heartbeat
 	if r != want {

@@ -16,6 +16,13 @@ import (
 //go:embed migration/*.sql
 var migrations embed.FS
 
+// fillFacts fills the facts (task, setting; migration 0003) of the runs an
+// older replicate recorded. It runs after every migration and every merge,
+// and leaves alone the runs whose facts are known.
+//
+//go:embed fill_facts.sql
+var fillFacts string
+
 // ErrNotReplicate is wrapped by the error of opening a file that is not a
 // replicate database: empty (when read), not SQLite, or SQLite without
 // replicate's migrations table.
@@ -189,6 +196,9 @@ func (d *DB) migrate(ctx context.Context) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO migrations (name, applied) VALUES (?, ?)`, name, d.now()); err != nil {
 			return fmt.Errorf("migration %s: %w", name, err)
 		}
+	}
+	if _, err := tx.ExecContext(ctx, fillFacts); err != nil {
+		return fmt.Errorf("fill the facts of older runs: %w", err)
 	}
 	return tx.Commit()
 }

@@ -15,7 +15,7 @@ func reportFixture(t *testing.T) *DB {
 	t.Helper()
 	ctx := t.Context()
 	d := mustOpen(t)
-	add := func(key, experiment, status string, ms []Metric, arts []Artifact) {
+	add := func(key, experiment string, status RunStatus, ms []Metric, arts []Artifact) {
 		t.Helper()
 		r := sampleRun(key)
 		r.Experiment = experiment

@@ -10,26 +10,38 @@ import (
 	"time"
 )
 
-// Status values stored in runs.status.
+// RunStatus is where a run is in its life cycle: the runs.status column.
+type RunStatus string
+
+// The run statuses. A run is running from StartRun until FinishRun records
+// how it ended (the outcomes of train.Outcome).
 const (
-	StatusRunning     = "running"
-	StatusFinished    = "finished"
-	StatusFailed      = "failed"
-	StatusDiverged    = "diverged"
-	StatusInterrupted = "interrupted"
+	StatusRunning     RunStatus = "running"
+	StatusFinished    RunStatus = "finished"
+	StatusFailed      RunStatus = "failed"
+	StatusDiverged    RunStatus = "diverged"    // the loss became NaN or Inf
+	StatusInterrupted RunStatus = "interrupted" // stopped by a signal; resumes from its checkpoint
 )
 
 // Run is one row of the runs table.
 type Run struct {
-	Key         string
-	Experiment  string
-	Dataset     string
-	Loss        string
-	Fold        int
-	Seed        uint64
-	Profile     string
-	Config      string // canonical JSON
-	Status      string
+	Key        string
+	Experiment string
+	Dataset    string
+	Loss       string
+	Fold       int
+	Seed       uint64
+	Profile    string
+	Config     string // canonical JSON
+	// Task is the kind of problem the run's data poses (datasets.Task:
+	// ordinal, scored or orderless), recorded when it starts; "" when
+	// unknown (a run of an older replicate that recorded no test metric).
+	Task string
+	// Setting is the text of the run's setting (settings.Setting: every
+	// field of its configuration but its coordinates), recorded when it
+	// starts.
+	Setting     string
+	Status      RunStatus
 	Started     time.Time
 	Finished    time.Time // zero while running
 	WallSeconds float64
@@ -69,7 +81,8 @@ var ErrBusy = errors.New("run is running in another process")
 // process has taken over (after this one's heartbeat went stale).
 var ErrNotOwner = errors.New("run is held by another process")
 
-// StartRun records that run r starts now, held by r.Owner. A run already
+// StartRun records that run r starts now, held by r.Owner, with its facts
+// (r.Task, r.Setting). A run already
 // finished is left alone and ErrFinished returned; a run running with a
 // fresh heartbeat under another owner gives ErrBusy; a run left failed,
 // diverged, interrupted, or running with a stale heartbeat (its process
@@ -85,7 +98,8 @@ func (d *DB) StartRun(ctx context.Context, r Run) (int, error) {
 		return 0, fmt.Errorf("start run %s: %w", r.Key, err)
 	}
 	defer tx.Rollback()
-	var status, owner, heartbeat string
+	var status RunStatus
+	var owner, heartbeat string
 	var prev int
 	err = tx.QueryRowContext(ctx, `SELECT status, owner, heartbeat, epochs_done FROM runs WHERE key = ?`, r.Key).Scan(&status, &owner, &heartbeat, &prev)
 	switch {
@@ -95,9 +109,9 @@ func (d *DB) StartRun(ctx context.Context, r Run) (int, error) {
 		return prev, fmt.Errorf("start run %s: %w (%s, heartbeat %s)", r.Key, ErrBusy, owner, heartbeat)
 	case err == nil:
 		_, err = tx.ExecContext(ctx, `UPDATE runs SET status = ?, started = ?, heartbeat = ?, owner = ?, finished = NULL,
-			wall_seconds = NULL, error = '', go_version = ?, os_arch = ?, cpu_model = ?, git_commit = ?, git_dirty = ?, blas = ?
-			WHERE key = ?`, StatusRunning, d.now(), d.now(), r.Owner, r.Env.GoVersion, r.Env.OSArch, r.Env.CPUModel,
-			r.Env.GitCommit, r.Env.GitDirty, r.Env.BLAS, r.Key)
+			wall_seconds = NULL, error = '', go_version = ?, os_arch = ?, cpu_model = ?, git_commit = ?, git_dirty = ?, blas = ?,
+			task = ?, setting = ? WHERE key = ?`, StatusRunning, d.now(), d.now(), r.Owner, r.Env.GoVersion, r.Env.OSArch, r.Env.CPUModel,
+			r.Env.GitCommit, r.Env.GitDirty, r.Env.BLAS, r.Task, r.Setting, r.Key)
 		if err != nil {
 			return 0, fmt.Errorf("start run %s: %w", r.Key, err)
 		}
@@ -107,10 +121,11 @@ func (d *DB) StartRun(ctx context.Context, r Run) (int, error) {
 	}
 	now := d.now()
 	_, err = tx.ExecContext(ctx, `INSERT INTO runs (key, experiment, dataset, loss, fold, seed, profile, config,
-		status, started, heartbeat, owner, go_version, os_arch, cpu_model, git_commit, git_dirty, blas)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		status, started, heartbeat, owner, go_version, os_arch, cpu_model, git_commit, git_dirty, blas, task, setting)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.Key, r.Experiment, r.Dataset, r.Loss, r.Fold, int64(r.Seed), r.Profile, r.Config,
-		StatusRunning, now, now, r.Owner, r.Env.GoVersion, r.Env.OSArch, r.Env.CPUModel, r.Env.GitCommit, r.Env.GitDirty, r.Env.BLAS)
+		StatusRunning, now, now, r.Owner, r.Env.GoVersion, r.Env.OSArch, r.Env.CPUModel, r.Env.GitCommit, r.Env.GitDirty, r.Env.BLAS,
+		r.Task, r.Setting)
 	if err != nil {
 		return 0, fmt.Errorf("start run %s: %w", r.Key, err)
 	}
@@ -181,7 +196,8 @@ func (d *DB) AppendMetrics(ctx context.Context, key, owner string, ms []Metric) 
 // checkOwner returns ErrNotFound or ErrNotOwner unless owner holds the
 // running run key.
 func checkOwner(ctx context.Context, tx *sql.Tx, key, owner string) error {
-	var got, status string
+	var got string
+	var status RunStatus
 	err := tx.QueryRowContext(ctx, `SELECT owner, status FROM runs WHERE key = ?`, key).Scan(&got, &status)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -196,7 +212,7 @@ func checkOwner(ctx context.Context, tx *sql.Tx, key, owner string) error {
 
 // FinishRun records the end of run key, held by owner, with its status and
 // error text.
-func (d *DB) FinishRun(ctx context.Context, key, owner, status, errText string) error {
+func (d *DB) FinishRun(ctx context.Context, key, owner string, status RunStatus, errText string) error {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("finish run %s: %w", key, err)
@@ -225,10 +241,10 @@ func (d *DB) FinishRun(ctx context.Context, key, owner, status, errText string) 
 // RunFilter selects runs; empty fields match everything.
 type RunFilter struct {
 	Experiment string
-	Status     string
+	Status     RunStatus
 }
 
-const runColumns = `key, experiment, dataset, loss, fold, seed, profile, config, status, started,
+const runColumns = `key, experiment, dataset, loss, fold, seed, profile, config, task, setting, status, started,
 	COALESCE(finished, ''), COALESCE(wall_seconds, 0), epochs_done, error, owner, heartbeat,
 	go_version, os_arch, cpu_model, git_commit, git_dirty, blas`
 
@@ -282,7 +298,7 @@ func scanRun(s scanner) (Run, error) {
 	var r Run
 	var seed int64
 	var started, finished, heartbeat string
-	err := s.Scan(&r.Key, &r.Experiment, &r.Dataset, &r.Loss, &r.Fold, &seed, &r.Profile, &r.Config,
+	err := s.Scan(&r.Key, &r.Experiment, &r.Dataset, &r.Loss, &r.Fold, &seed, &r.Profile, &r.Config, &r.Task, &r.Setting,
 		&r.Status, &started, &finished, &r.WallSeconds, &r.EpochsDone, &r.Error, &r.Owner, &heartbeat,
 		&r.Env.GoVersion, &r.Env.OSArch, &r.Env.CPUModel, &r.Env.GitCommit, &r.Env.GitDirty, &r.Env.BLAS)
 	if err != nil {

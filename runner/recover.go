@@ -106,7 +106,7 @@ func (r *Runner) trainRecovered(ctx context.Context, spec experiments.RunSpec, k
 		if v := recover(); v != nil {
 			pe := newPanicError(v)
 			r.warnPanic(spec, pe)
-			res, err = train.Result{Status: train.StatusFailed, Reason: pe.Error()}, pe
+			res, err = train.Result{Outcome: train.Failed, Reason: pe.Error()}, pe
 		}
 	}()
 	return r.train(ctx, spec, key, prevEpochs)
@@ -130,7 +130,7 @@ func (r *Runner) recordPanic(ctx context.Context, spec experiments.RunSpec, key 
 				err = newPanicError(v)
 			}
 		}()
-		return r.Store.FinishRun(fin, key, r.Owner, string(train.StatusFailed), pe.Error())
+		return r.Store.FinishRun(fin, key, r.Owner, results.StatusFailed, pe.Error())
 	}()
 	if err != nil && !errors.Is(err, results.ErrNotOwner) {
 		return outFailed, fmt.Errorf("record the panic of run %s: %w", key, err)

@@ -1,7 +1,10 @@
 // Package runner executes the runs of an expanded grid: it skips the runs
-// the store already holds as finished, loads each run's data, trains it,
-// and records its life cycle and per-epoch metrics in the store. Several
-// runs may train at once (Jobs); the store serialises the writes.
+// the store already holds as finished (or another live process holds),
+// records each run's facts when it starts (its task, from the datasets
+// registry, and its setting), loads its data through the datasets
+// registry, trains it, and records its life cycle and per-epoch metrics in
+// the store. Several runs may train at once (Jobs); the store serialises
+// the writes.
 package runner
 
 import (
@@ -21,13 +24,20 @@ import (
 	"github.com/replicate-emd/replicate/train"
 )
 
-// Store is what the runner needs from the results database.
+// Store is what the runner needs from the results database (*results.DB).
 type Store interface {
+	// StartRun records that the run starts, held by r.Owner, and returns
+	// the epochs an earlier attempt recorded. It returns
+	// results.ErrFinished for a finished run and results.ErrBusy for one
+	// another live process holds.
 	StartRun(ctx context.Context, r results.Run) (int, error)
+	// PutArtifact, Heartbeat, AppendMetrics and FinishRun write to a run
+	// the owner holds; they return results.ErrNotOwner once another
+	// process has taken it over.
 	PutArtifact(ctx context.Context, key, owner string, a results.Artifact) error
 	Heartbeat(ctx context.Context, key, owner string) error
 	AppendMetrics(ctx context.Context, key, owner string, ms []results.Metric) error
-	FinishRun(ctx context.Context, key, owner, status, errText string) error
+	FinishRun(ctx context.Context, key, owner string, status results.RunStatus, errText string) error
 }
 
 // Reporter is told about progress; calls may come from several goroutines.
@@ -181,9 +191,13 @@ func (r *Runner) runOne(ctx context.Context, spec experiments.RunSpec, index, to
 		}
 	}()
 	key = spec.Key()
+	// A task the registry cannot tell (the data's file is unreadable) is
+	// left unknown: the load fails the run with the reason.
+	task, _ := r.Data.Task(spec)
 	prev, err := r.Store.StartRun(ctx, results.Run{
 		Key: key, Experiment: spec.Experiment, Dataset: spec.Dataset.Name, Loss: spec.Loss,
 		Fold: spec.Fold, Seed: spec.Seed, Profile: spec.Profile, Config: string(spec.Canonical()),
+		Task: string(task), Setting: spec.Setting().String(),
 		Owner: r.Owner, Env: r.Env,
 	})
 	switch {
@@ -210,20 +224,20 @@ func (r *Runner) runOne(ctx context.Context, spec experiments.RunSpec, index, to
 	// Record the end even when ctx is cancelled: use a fresh context.
 	fin, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	if res.Status == train.StatusFinished {
+	if res.Outcome == train.Finished {
 		if err := r.keepFinalCheckpoint(fin, key); err != nil {
 			return outNone, err
 		}
 	}
-	if err := r.Store.FinishRun(fin, key, r.Owner, string(res.Status), res.Reason); err != nil {
+	if err := r.Store.FinishRun(fin, key, r.Owner, runStatus(res.Outcome), res.Reason); err != nil {
 		return outNone, err
 	}
-	switch res.Status {
-	case train.StatusFinished:
+	switch res.Outcome {
+	case train.Finished:
 		return outFinished, nil
-	case train.StatusDiverged:
+	case train.Diverged:
 		return outDiverged, nil
-	case train.StatusInterrupted:
+	case train.Interrupted:
 		return outInterrupted, runErr
 	}
 	if runErr != nil && isStoreError(runErr) {
@@ -231,6 +245,10 @@ func (r *Runner) runOne(ctx context.Context, spec experiments.RunSpec, index, to
 	}
 	return outFailed, nil
 }
+
+// runStatus is the status the store records for a run that ended with o:
+// the outcomes are statuses of the run's life cycle, by value.
+func runStatus(o train.Outcome) results.RunStatus { return results.RunStatus(o) }
 
 // isStoreError tells a failure of the results database (which stops the
 // runner) from a failure of the run itself (which is recorded).
@@ -287,16 +305,22 @@ func (r *Runner) beat(ctx context.Context, key string) (err error) {
 }
 
 func (r *Runner) train(ctx context.Context, spec experiments.RunSpec, key string, prevEpochs int) (train.Result, error) {
+	failed := func(err error) (train.Result, error) {
+		return train.Result{Outcome: train.Failed, Reason: err.Error()}, err
+	}
 	data, err := r.Data.Load(ctx, spec)
 	if err != nil {
-		return train.Result{Status: train.StatusFailed, Reason: err.Error()}, err
+		return failed(err)
 	}
 	if err := r.recordSkips(ctx, spec, key); err != nil {
-		return train.Result{Status: train.StatusFailed, Reason: err.Error()}, err
+		return failed(err)
+	}
+	if err := CheckData(spec, data); err != nil {
+		return failed(err)
 	}
 	cfg, err := trainConfig(spec)
 	if err != nil {
-		return train.Result{Status: train.StatusFailed, Reason: err.Error()}, err
+		return failed(err)
 	}
 	opts := train.Options{
 		Progress: func(p train.Progress) { r.report(func(rep Reporter) { rep.Progress(spec, p) }) },
@@ -387,14 +411,7 @@ func (r *Runner) keepFinalCheckpoint(ctx context.Context, key string) error {
 // trainConfig maps a run spec onto the training configuration, reading a
 // given ground distance from its CSV file.
 func trainConfig(spec experiments.RunSpec) (train.Config, error) {
-	cfg := train.Config{
-		Loss: spec.Loss, CEWeight: spec.LossOptions.CEWeight, EMDWeight: spec.LossOptions.EMDWeight,
-		WarmupEpochs: spec.LossOptions.WarmupEpochs, WarmupLR: spec.LossOptions.WarmupLR,
-		Model: spec.Model.Name, Hidden: spec.Model.Hidden, Channels: spec.Model.Channels, Dtype: spec.Model.Dtype,
-		Epochs: spec.Epochs, BatchSize: spec.BatchSize, LR: spec.LR, Momentum: spec.Momentum,
-		WeightDecay: spec.WeightDecay, LRDecay: spec.LRDecay, Seed: spec.Seed,
-		ValFraction: spec.ValFraction, ValFold: spec.ValFold, Augment: spec.Augment, Mirror: spec.Mirror,
-	}
+	cfg := train.Config{Loss: spec.Loss, Run: spec.Run, Seed: spec.Seed, ValFold: spec.ValFold}
 	if path := spec.LossOptions.GroundDistance; path != "" {
 		f, err := os.Open(path)
 		if err != nil {

@@ -1,18 +1,13 @@
 package runner
 
 import (
-	"context"
 	"errors"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
-	"github.com/replicate-emd/replicate/datasets"
 	"github.com/replicate-emd/replicate/experiments"
 	"github.com/replicate-emd/replicate/results"
-	"github.com/replicate-emd/replicate/train"
 )
 
 // tinyGrid trains in milliseconds: 2 losses × 2 folds of a small synthetic
@@ -48,95 +43,6 @@ func tinySpecs(t *testing.T) []experiments.RunSpec {
 	return specs
 }
 
-// fakeStore keeps each run's status and error text in memory.
-type fakeStore struct {
-	mu     sync.Mutex
-	status map[string]string
-	errs   map[string]string
-	// startPanic, when set, makes StartRun panic for that key.
-	startPanic string
-}
-
-func newFakeStore() *fakeStore {
-	return &fakeStore{status: map[string]string{}, errs: map[string]string{}}
-}
-
-func (s *fakeStore) StartRun(_ context.Context, r results.Run) (int, error) {
-	if r.Key == s.startPanic {
-		panic("store exploded")
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if st, ok := s.status[r.Key]; ok && st == string(train.StatusFinished) {
-		return 0, results.ErrFinished
-	}
-	s.status[r.Key] = "running"
-	return 0, nil
-}
-
-func (s *fakeStore) PutArtifact(context.Context, string, string, results.Artifact) error { return nil }
-func (s *fakeStore) Heartbeat(context.Context, string, string) error                     { return nil }
-func (s *fakeStore) AppendMetrics(context.Context, string, string, []results.Metric) error {
-	return nil
-}
-
-func (s *fakeStore) FinishRun(_ context.Context, key, _, status, errText string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.status[key] != "running" {
-		return errors.New("finish a run that is not running")
-	}
-	s.status[key] = status
-	s.errs[key] = errText
-	return nil
-}
-
-// panicData is the real loader, except that it panics for one run.
-type panicData struct {
-	DataLoader
-	key string
-}
-
-func (d panicData) Load(ctx context.Context, spec experiments.RunSpec) (datasets.Dataset, error) {
-	if spec.Key() == d.key {
-		var xs []int
-		_ = xs[len(spec.Loss)] // index out of range: a bug in a loader
-	}
-	return d.DataLoader.Load(ctx, spec)
-}
-
-// fakeReporter records warnings; panicOn names a method that panics for
-// the run with key panicKey.
-type fakeReporter struct {
-	mu       sync.Mutex
-	warns    []string
-	panicOn  string
-	panicKey string
-}
-
-func (r *fakeReporter) maybePanic(method string, spec experiments.RunSpec) {
-	if r.panicOn == method && spec.Key() == r.panicKey {
-		panic("reporter exploded in " + method)
-	}
-}
-
-func (r *fakeReporter) RunSkipped(spec experiments.RunSpec, why string) {}
-func (r *fakeReporter) RunStarted(spec experiments.RunSpec, index, total int) {
-	r.maybePanic("RunStarted", spec)
-}
-func (r *fakeReporter) Epoch(spec experiments.RunSpec, m train.EpochMetrics) {
-	r.maybePanic("Epoch", spec)
-}
-func (r *fakeReporter) Progress(spec experiments.RunSpec, p train.Progress) {}
-func (r *fakeReporter) Warn(spec experiments.RunSpec, msg string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.warns = append(r.warns, msg)
-}
-func (r *fakeReporter) RunFinished(spec experiments.RunSpec, res train.Result, wall time.Duration) {
-	r.maybePanic("RunFinished", spec)
-}
-
 // TestRunner_Run_Panic makes one run panic at several places: in its data
 // loader, in the reporter called from the training loop, in the reporter
 // and the store outside it. The other runs must finish, the panicking run
@@ -163,7 +69,12 @@ func TestRunner_Run_Panic(t *testing.T) {
 			rep.panicOn, rep.panicKey = "RunFinished", key
 		}, true, "reporter exploded in RunFinished"},
 		{"store at start", func(_ *Runner, st *fakeStore, _ *fakeReporter, key string) {
-			st.startPanic = key
+			st.startFunc = func(r results.Run) error {
+				if r.Key == key {
+					panic("store exploded")
+				}
+				return nil
+			}
 		}, false, "store exploded"},
 	}
 	for _, tt := range tests {
@@ -183,16 +94,17 @@ func TestRunner_Run_Panic(t *testing.T) {
 			}
 			for _, s := range specs {
 				k := s.Key()
+				run, _ := st.get(k)
 				switch {
-				case k != bad && st.status[k] != string(train.StatusFinished):
-					t.Errorf("run %s: status %q, want finished", s, st.status[k])
-				case k == bad && tt.recorded && st.status[k] != string(train.StatusFailed):
-					t.Errorf("panicking run: status %q, want failed", st.status[k])
-				case k == bad && tt.recorded && (!strings.HasPrefix(st.errs[k], "panic: ") || !strings.Contains(st.errs[k], tt.want)):
-					t.Errorf("panicking run: error %q, want it to start with \"panic: \" and contain %q", st.errs[k], tt.want)
+				case k != bad && run.status != results.StatusFinished:
+					t.Errorf("run %s: status %q, want finished", s, run.status)
+				case k == bad && tt.recorded && run.status != results.StatusFailed:
+					t.Errorf("panicking run: status %q, want failed", run.status)
+				case k == bad && tt.recorded && (!strings.HasPrefix(run.errText, "panic: ") || !strings.Contains(run.errText, tt.want)):
+					t.Errorf("panicking run: error %q, want it to start with \"panic: \" and contain %q", run.errText, tt.want)
 				}
 			}
-			if len(rep.warns) != 1 || !strings.Contains(rep.warns[0], tt.want) || !strings.Contains(rep.warns[0], "runner_test.go:") {
+			if len(rep.warns) != 1 || !strings.Contains(rep.warns[0], tt.want) || !strings.Contains(rep.warns[0], "fakes_test.go:") {
 				t.Errorf("warnings %q: want one holding the panic and its stack", rep.warns)
 			}
 		})
@@ -210,7 +122,8 @@ func TestRunner_Run_PanicSite(t *testing.T) {
 	if _, err := r.Run(t.Context(), specs); !errors.Is(err, ErrPartial) {
 		t.Fatalf("Run error %v, want ErrPartial", err)
 	}
-	msg := st.errs[specs[0].Key()]
+	run, _ := st.get(specs[0].Key())
+	msg := run.errText
 	if !strings.Contains(msg, "panicData.Load") || strings.Contains(msg, "\n") || len(msg) > maxPanicText {
 		t.Errorf("error text %q: want one line under %d bytes naming panicData.Load", msg, maxPanicText)
 	}
@@ -236,9 +149,9 @@ func TestRunner_Run_PanicInDB(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, run := range runs {
-		want := string(train.StatusFinished)
+		want := results.StatusFinished
 		if run.Key == bad {
-			want = string(train.StatusFailed)
+			want = results.StatusFailed
 			if !strings.HasPrefix(run.Error, "panic: ") {
 				t.Errorf("panicking run's error %q, want it to start with \"panic: \"", run.Error)
 			}

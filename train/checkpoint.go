@@ -7,10 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
-	"strings"
+
+	"github.com/replicate-emd/replicate/atomicfile"
 )
 
 // checkpoint is the state of a run after a completed epoch: enough to go on
@@ -31,63 +32,81 @@ const checkpointVersion = 2
 
 // fingerprint identifies the config and fold a checkpoint belongs to (the
 // JSON form, which follows pointers, so that it is the same in every
-// process).
+// process). It is taken over the flat layout Config had when checkpoints
+// of version 2 were first written (configV2), so that a run interrupted by
+// an earlier build resumes from its checkpoint.
 func fingerprint(cfg Config, fold int) string {
 	b, err := json.Marshal(struct {
-		Config Config
+		Config configV2
 		Fold   int
-	}{cfg, fold})
+	}{newConfigV2(cfg), fold})
 	if err != nil { // cannot happen: Config holds plain values
 		panic("train: fingerprint: " + err.Error())
 	}
 	return fmt.Sprintf("%x", sha256.Sum256(b))
 }
 
-// tempSuffix is what saveCheckpoint's temporary files add to the
-// checkpoint's name: ".tmp" and the decimal digits os.CreateTemp puts for
-// the "*".
-const tempSuffix = ".tmp*"
+// configV2 is the layout of the configuration a checkpoint's fingerprint
+// hashes: the fields of Config, flat, in this order, under these names.
+type configV2 struct {
+	Loss           string
+	CEWeight       float64
+	EMDWeight      float64
+	WarmupEpochs   int
+	WarmupLR       float64
+	GroundDistance [][]float64
+	Model          string
+	Hidden         []int
+	Channels       []int
+	Dtype          string
+	Epochs         int
+	BatchSize      int
+	LR             float64
+	Momentum       float64
+	WeightDecay    float64
+	LRDecay        float64
+	Seed           uint64
+	ValFraction    float64
+	ValFold        *int
+	Augment        bool
+	Mirror         bool
+}
 
-// saveCheckpoint writes c to path atomically: a temporary file in the same
-// folder, synced, then renamed over the old checkpoint.
+func newConfigV2(c Config) configV2 {
+	o, m := c.LossOptions, c.Model
+	return configV2{
+		Loss: c.Loss, CEWeight: o.CEWeight, EMDWeight: o.EMDWeight, WarmupEpochs: o.WarmupEpochs, WarmupLR: o.WarmupLR,
+		GroundDistance: c.GroundDistance, Model: m.Name, Hidden: m.Hidden, Channels: m.Channels, Dtype: m.Dtype,
+		Epochs: c.Epochs, BatchSize: c.BatchSize, LR: c.LR, Momentum: c.Momentum, WeightDecay: c.WeightDecay,
+		LRDecay: c.LRDecay, Seed: c.Seed, ValFraction: c.ValFraction, ValFold: c.ValFold, Augment: c.Augment, Mirror: c.Mirror,
+	}
+}
+
+// saveCheckpoint writes c to path atomically (atomicfile: a temporary
+// file in the same folder, synced, then renamed over the old checkpoint),
+// the gob encoding followed by its SHA-256.
 func saveCheckpoint(path string, c *checkpoint) error {
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(c); err != nil {
-		return fmt.Errorf("checkpoint %s: %w", path, err)
-	}
-	sum := sha256.Sum256(buf.Bytes())
-	buf.Write(sum[:])
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("checkpoint %s: %w", path, err)
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+tempSuffix)
+	err := atomicfile.Write(path, 0o600, func(w io.Writer) error {
+		var buf bytes.Buffer
+		if err := gob.NewEncoder(&buf).Encode(c); err != nil {
+			return err
+		}
+		sum := sha256.Sum256(buf.Bytes())
+		buf.Write(sum[:])
+		_, err := w.Write(buf.Bytes())
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("checkpoint %s: %w", path, err)
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(buf.Bytes()); err != nil {
-		f.Close()
-		return fmt.Errorf("checkpoint %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("checkpoint %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("checkpoint %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("checkpoint %s: %w", path, err)
+		return fmt.Errorf("checkpoint: %w", err)
 	}
 	return nil
 }
 
 // removeStaleTemps removes the temporary files of saveCheckpoint for the
 // checkpoint at path that an earlier process left when it died between
-// creating one and renaming it (kill -9, an out-of-memory kill, a power
-// cut): the name of path followed by ".tmp" and digits, and nothing else.
-// Other runs' checkpoints and temporary files, and any other file of the
-// folder, are left alone; a missing folder is not an error.
+// creating one and renaming it (atomicfile.RemoveTemps). Other runs'
+// checkpoints and temporary files, and any other file of the folder, are
+// left alone; a missing folder is not an error.
 //
 // Deleting them is safe because a run is trained by one process at a time:
 // the caller of Run holds the run (the results database makes it the run's
@@ -97,45 +116,10 @@ func saveCheckpoint(path string, c *checkpoint) error {
 // temporary file gone and fail its write; the store refuses that process's
 // outcome anyway, since it no longer owns the run.
 func removeStaleTemps(path string) error {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("checkpoint %s: %w", path, err)
-	}
-	prefix := base + strings.TrimSuffix(tempSuffix, "*")
-	var errs []error
-	for _, e := range entries {
-		digits, ok := strings.CutPrefix(e.Name(), prefix)
-		if !ok || !allDigits(digits) || !e.Type().IsRegular() {
-			continue
-		}
-		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			errs = append(errs, err)
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := atomicfile.RemoveTemps(path); err != nil {
 		return fmt.Errorf("checkpoint %s: remove stale temporary files: %w", path, err)
 	}
 	return nil
-}
-
-// allDigits reports whether s is one or more decimal digits.
-func allDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // errNoCheckpoint means there is nothing to resume from.
@@ -174,7 +158,7 @@ func (r *run) snapshot(fp string, epochs int, test map[string]float64) *checkpoi
 	for _, p := range r.net.Params() {
 		c.Params = append(c.Params, float64s(p, nil))
 	}
-	for _, v := range r.opt.velocity {
+	for _, v := range r.opt.Velocity() {
 		c.Velocity = append(c.Velocity, append([]float64(nil), v...))
 	}
 	for _, row := range r.ground {
@@ -195,7 +179,7 @@ func (r *run) restore(c *checkpoint) error {
 			return fmt.Errorf("train: checkpoint tensor %d has %d values, the network %d", i, len(c.Params[i]), n)
 		}
 		setFloat64s(p, c.Params[i])
-		copy(r.opt.velocity[i], c.Velocity[i])
+		copy(r.opt.Velocity()[i], c.Velocity[i])
 	}
 	r.lrFactor = c.LRFactor
 	if c.Ground != nil {

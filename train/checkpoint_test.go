@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/replicate-emd/replicate/settings"
 )
 
 // record collects every epoch's metrics as text, for exact comparison.
@@ -41,12 +44,12 @@ func TestRun_Resume(t *testing.T) {
 		return nil
 	}
 	res, err := Run(ctx, cfg, data, 0, sink, Options{Checkpoint: ckpt})
-	if !errors.Is(err, context.Canceled) || res.Status != StatusInterrupted {
+	if !errors.Is(err, context.Canceled) || res.Outcome != Interrupted {
 		t.Fatalf("interrupted run: %v, %+v", err, res)
 	}
 	var rest []string
 	res, err = Run(t.Context(), cfg, data, 0, record(&rest), Options{Checkpoint: ckpt, MaxResume: 3})
-	if err != nil || res.Status != StatusFinished {
+	if err != nil || res.Outcome != Finished {
 		t.Fatalf("resumed run: %v, %+v", err, res)
 	}
 	if res.Resumed != 3 {
@@ -69,7 +72,7 @@ func TestRun_CorruptCheckpoint(t *testing.T) {
 	var warned string
 	var m []string
 	res, err := Run(t.Context(), cfg, data, 0, record(&m), Options{Checkpoint: ckpt, Warn: func(s string) { warned = s }})
-	if err != nil || res.Status != StatusFinished || res.Resumed != 0 {
+	if err != nil || res.Outcome != Finished || res.Resumed != 0 {
 		t.Fatalf("%v %+v", err, res)
 	}
 	if !strings.Contains(warned, "checksum mismatch") {
@@ -105,7 +108,7 @@ func TestRun_CheckpointAhead(t *testing.T) {
 func leftovers(t *testing.T, ckpt string) (stale, keep []string) {
 	t.Helper()
 	dir, base := filepath.Split(ckpt)
-	f, err := os.CreateTemp(dir, base+tempSuffix)
+	f, err := os.CreateTemp(dir, base+".tmp*") // as atomicfile.Write makes them
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,12 +206,61 @@ func TestRun_RemovesStaleTemps(t *testing.T) {
 	var warned []string
 	res, err := Run(t.Context(), cfg, data, 0, record(&m), Options{Checkpoint: ckpt, MaxResume: 1,
 		Warn: func(s string) { warned = append(warned, s) }})
-	if err != nil || res.Status != StatusFinished || res.Resumed != 1 {
+	if err != nil || res.Outcome != Finished || res.Resumed != 1 {
 		t.Fatalf("resumed run: %v, %+v; warnings %q", err, res, warned)
 	}
 	checkLeftovers(t, stale, keep)
 	after, err := os.ReadFile(ckpt)
 	if err != nil || !bytes.Equal(after, before) {
 		t.Errorf("the checkpoint changed (%v)", err)
+	}
+}
+
+// TestFingerprint_CoversConfig: the checkpoint fingerprint hashes the
+// frozen layout configV2, so every field of Config that decides a run must
+// have its place there. A new field of settings.Run (or of Config) fails
+// this test until configV2 holds it (with omitempty, so that the
+// fingerprints of the checkpoints already written stay the same).
+func TestFingerprint_CoversConfig(t *testing.T) {
+	// The leaves of Config, by their JSON names (Go field names: Config has
+	// no tags but those of settings.Run).
+	var leaves []string
+	for _, f := range settings.Of(Config{Run: settings.Run{
+		LossOptions: settings.Loss{CEWeight: 1, EMDWeight: 1, WarmupEpochs: 1, WarmupLR: 1, GroundDistance: "d.csv"},
+		Model:       settings.Model{Name: "mlp", Hidden: []int{1}, Dtype: "float32", Channels: []int{1}},
+		ValFraction: 0.1, Augment: true, Mirror: true,
+	}}) {
+		leaves = append(leaves, f.Name)
+	}
+	covered := map[string]string{ // a leaf of Config → its field of configV2
+		"Loss": "Loss", "loss_options.ce_weight": "CEWeight", "loss_options.emd_weight": "EMDWeight",
+		"loss_options.warmup_epochs": "WarmupEpochs", "loss_options.warmup_lr": "WarmupLR",
+		"loss_options.ground_distance": "GroundDistance", // the path; the matrix read from it is hashed
+		"model.name":                   "Model", "model.hidden": "Hidden", "model.dtype": "Dtype", "model.channels": "Channels",
+		"epochs": "Epochs", "batch_size": "BatchSize", "lr": "LR", "momentum": "Momentum",
+		"weight_decay": "WeightDecay", "lr_decay": "LRDecay", "Seed": "Seed", "val_fraction": "ValFraction",
+		"ValFold": "ValFold", "augment": "Augment", "mirror": "Mirror", "GroundDistance": "GroundDistance",
+	}
+	v2 := reflect.TypeFor[configV2]()
+	for _, leaf := range leaves {
+		field, ok := covered[leaf]
+		if _, has := v2.FieldByName(field); !ok || !has {
+			t.Errorf("Config's %s has no place in the checkpoint fingerprint (configV2)", leaf)
+		}
+	}
+}
+
+// TestFingerprint_Stable pins the fingerprint of one configuration: the
+// value the flat Config of earlier builds gave, so that their checkpoints
+// resume.
+func TestFingerprint_Stable(t *testing.T) {
+	c := smokeConfig("ce+emd2")
+	c.LossOptions.WarmupEpochs, c.LossOptions.WarmupLR, c.LossOptions.EMDWeight = 2, 0.01, 8
+	c.Model.Dtype, c.Model.Channels, c.Mirror = "float32", []int{4}, true
+	v := 1
+	c.ValFold = &v
+	const want = "7eb79a7414fc7d3af83daa53ad3606cefb349f4058e931a3b6e97d40b397a390" // the flat Config's, before issue 14
+	if got := fingerprint(c, 3); got != want {
+		t.Errorf("fingerprint %s, want %s", got, want)
 	}
 }

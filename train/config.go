@@ -5,100 +5,64 @@
 // refreshed after every epoch, test-time mirror averaging, evaluation on
 // the training, validation and test samples after every epoch, checkpoints
 // and exact resume.
+//
+// A run's Config embeds the training settings of the grid (settings.Run,
+// validated by the same method the grid calls); the network comes from
+// the models registry, the loss from the losses registry, and the data is
+// any datasets.Dataset (samples may carry target distributions, which the
+// losses that accept them train on: CheckData). The optimiser, Nesterov,
+// is exported for the benchmark against PyTorch (bench).
 package train
 
 import (
 	"fmt"
-	"math"
 
-	"gorgonia.org/tensor"
+	"github.com/replicate-emd/replicate/models"
+	"github.com/replicate-emd/replicate/settings"
 )
 
-// Config is everything that decides the outcome of one run.
+// Config is everything that decides the outcome of one run: the loss, the
+// training settings (settings.Run, the struct the grid declares them in,
+// validated by the same method), the seed, the validation split and a
+// given ground distance.
 type Config struct {
-	Loss      string  // a name of the losses registry (ce, emd2, xe-emd1, …)
-	CEWeight  float64 // weight of CE in a combined loss (0: the registry's default)
-	EMDWeight float64 // weight of EMD² in a combined loss (0: the registry's default)
-	// WarmupEpochs train a learned-distance loss with CE alone, at
-	// WarmupLR, before the first learned distance exists (the paper: 4).
-	WarmupEpochs int
-	WarmupLR     float64
-	// GroundDistance is the user-given D of a DistanceGiven loss.
-	GroundDistance [][]float64
-
-	Model  string // mlp, cnn or face-alexnet
-	Hidden []int  // hidden widths (mlp; fully connected layers of the cnn)
-	// Channels are the widths of the cnn's 3×3 convolution blocks, each
-	// with ReLU and 2×2 max-pool (empty: models.DefaultConvs).
-	Channels []int
-	Dtype    string // float64 (default) or float32
-
-	Epochs      int     // number of passes over the training samples
-	BatchSize   int     // samples per step
-	LR          float64 // initial learning rate (after any warm-up)
-	Momentum    float64 // Nesterov momentum
-	WeightDecay float64 // L2 weight decay added to the gradient
-	LRDecay     float64 // learning rate multiplier after each epoch
-	Seed        uint64  // initialisation, shuffling and augmentation seed
-	// ValFraction is the share of the training samples held out as a
-	// validation split (for model selection without the test fold).
-	ValFraction float64
+	Loss string // a name of the losses registry (ce, emd2, xe-emd1, …)
+	settings.Run
+	Seed uint64 // initialisation, shuffling and augmentation seed
 	// ValFold, when set, makes the samples of that fold the validation
 	// split (a dataset's official validation set) instead of ValFraction.
 	ValFold *int
-	// Augment draws the training augmentation of image datasets.
-	Augment bool
-	// Mirror averages predictions (and the features of the learned
-	// distance) over each image and its horizontal mirror.
-	Mirror bool
+	// GroundDistance is the user-given D of a DistanceGiven loss.
+	GroundDistance [][]float64
 }
 
-func (c Config) dtype() (tensor.Dtype, error) {
-	switch c.Dtype {
-	case "", "float64":
-		return tensor.Float64, nil
-	case "float32":
-		return tensor.Float32, nil
-	}
-	return tensor.Dtype{}, fmt.Errorf("train: unknown dtype %q (float32 or float64)", c.Dtype)
-}
-
-// Validate reports the first setting that cannot work.
+// Validate reports the first setting that cannot work: settings.Run's
+// rules, then the model's name and dtype against the models registry.
 func (c Config) Validate() error {
-	pos := func(v float64) bool { return v > 0 && !math.IsInf(v, 0) }
-	switch {
-	case c.Epochs < 1:
-		return fmt.Errorf("train: epochs must be at least 1, got %d", c.Epochs)
-	case c.BatchSize < 1:
-		return fmt.Errorf("train: batch size must be at least 1, got %d", c.BatchSize)
-	case !pos(c.LR):
-		return fmt.Errorf("train: learning rate must be positive and finite, got %v", c.LR)
-	case c.WarmupEpochs < 0 || (c.WarmupEpochs > 0 && !pos(c.WarmupLR)):
-		return fmt.Errorf("train: warm-up needs a non-negative epoch count and a positive learning rate, got %d and %v", c.WarmupEpochs, c.WarmupLR)
-	case c.Momentum < 0 || c.Momentum >= 1:
-		return fmt.Errorf("train: momentum must lie in [0, 1), got %v", c.Momentum)
-	case c.WeightDecay < 0:
-		return fmt.Errorf("train: weight decay must not be negative, got %v", c.WeightDecay)
-	case !(c.LRDecay > 0) || c.LRDecay > 1:
-		return fmt.Errorf("train: lr decay must lie in (0, 1], got %v", c.LRDecay)
-	case c.ValFraction < 0 || c.ValFraction >= 1:
-		return fmt.Errorf("train: validation fraction must lie in [0, 1), got %v", c.ValFraction)
-	case c.CEWeight < 0 || c.EMDWeight < 0:
-		return fmt.Errorf("train: loss weights must not be negative, got %v and %v", c.CEWeight, c.EMDWeight)
+	if err := c.Run.Validate(); err != nil {
+		return fmt.Errorf("train: %w", err)
 	}
-	_, err := c.dtype()
-	return err
+	if c.Model.Name != "" {
+		if _, err := models.Lookup(c.Model.Name); err != nil {
+			return fmt.Errorf("train: %w", err)
+		}
+	}
+	if _, err := models.ParseDtype(c.Model.Dtype); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	return nil
 }
 
-// Status says why a run ended.
-type Status string
+// Outcome says why a run ended. Its values are the run statuses of the
+// store (results.RunStatus) a run can end with.
+type Outcome string
 
-// The statuses a run can end with.
+// The outcomes of a run.
 const (
-	StatusFinished    Status = "finished"    // all epochs done
-	StatusDiverged    Status = "diverged"    // the loss became NaN or Inf
-	StatusFailed      Status = "failed"      // an error stopped it
-	StatusInterrupted Status = "interrupted" // the context was cancelled
+	Finished    Outcome = "finished"    // all epochs done
+	Diverged    Outcome = "diverged"    // the loss became NaN or Inf
+	Failed      Outcome = "failed"      // an error stopped it
+	Interrupted Outcome = "interrupted" // the context was cancelled
 )
 
 // EpochMetrics are the measures of one split after one epoch.
@@ -108,9 +72,9 @@ type EpochMetrics struct {
 	Values map[string]float64 // metric name → value
 }
 
-// Result is the outcome of a run.
+// Result is how a run ended.
 type Result struct {
-	Status  Status
+	Outcome Outcome
 	Epochs  int                // epochs completed
 	Resumed int                // epochs restored from a checkpoint at the start
 	Test    map[string]float64 // test metrics after the last completed epoch

@@ -10,35 +10,6 @@ import (
 	"github.com/replicate-emd/replicate/models"
 )
 
-// newNetwork builds the configured network for inputs of the given sample
-// shape ([d] or [c h w]) and outputs outputs.
-func newNetwork(cfg Config, dt tensor.Dtype, shape []int, outputs int) (models.Network, error) {
-	dim := 1
-	for _, s := range shape {
-		dim *= s
-	}
-	switch cfg.Model {
-	case "", "mlp":
-		return models.NewMLP(dt, dim, cfg.Hidden, outputs, cfg.Seed)
-	case "cnn", "face-alexnet":
-		if len(shape) != 3 {
-			return nil, fmt.Errorf("train: model %s wants images (c×h×w), the data has shape %v", cfg.Model, shape)
-		}
-		var o models.CNNOptions
-		if cfg.Model == "face-alexnet" {
-			o = models.FaceAlexNetOptions(outputs, cfg.Seed)
-		} else {
-			o = models.CNNOptions{Hidden: cfg.Hidden, Outputs: outputs, Seed: cfg.Seed}
-			for _, c := range cfg.Channels {
-				o.Convs = append(o.Convs, models.ConvLayer{Filters: c, Kernel: 3, Pad: 1, Pool: 2})
-			}
-		}
-		o.Dtype, o.Channels, o.Height, o.Width = dt, shape[0], shape[1], shape[2]
-		return models.NewCNN(o)
-	}
-	return nil, fmt.Errorf("train: unknown model %q (mlp, cnn, face-alexnet)", cfg.Model)
-}
-
 // trainGraph is the training graph at the batch size: inputs, targets, the
 // ground distance (for cost-matrix losses), the loss and its gradients.
 type trainGraph struct {

@@ -12,7 +12,7 @@ func TestEpoch_LossValue(t *testing.T) {
 	for _, dtype := range []string{"float64", "float32"} {
 		t.Run(dtype, func(t *testing.T) {
 			cfg := smokeConfig("ce")
-			cfg.LR, cfg.Momentum, cfg.WeightDecay, cfg.Dtype = 1e-300, 0, 0, dtype
+			cfg.LR, cfg.Momentum, cfg.WeightDecay, cfg.Model.Dtype = 1e-300, 0, 0, dtype
 			if dtype == "float32" {
 				cfg.LR = 1e-30
 			}

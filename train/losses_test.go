@@ -18,7 +18,7 @@ func TestRun_EveryLoss(t *testing.T) {
 	for _, name := range losses.Names() {
 		t.Run(name, func(t *testing.T) {
 			cfg := smokeConfig(name)
-			cfg.Epochs, cfg.WarmupEpochs, cfg.WarmupLR = 10, 2, 0.05
+			cfg.Epochs, cfg.LossOptions.WarmupEpochs, cfg.LossOptions.WarmupLR = 10, 2, 0.05
 			if name == "l2" {
 				cfg.LR = 0.005 // a regression on raw class indices takes larger gradients
 			}
@@ -33,7 +33,7 @@ func TestRun_EveryLoss(t *testing.T) {
 				}
 				return nil
 			}, Options{Artifact: func(a Artifact) error { artifacts = append(artifacts, a); return nil }})
-			if err != nil || res.Status != StatusFinished {
+			if err != nil || res.Outcome != Finished {
 				t.Fatalf("%v %+v", err, res)
 			}
 			first, last := trainLoss[0], trainLoss[len(trainLoss)-1]
@@ -46,7 +46,7 @@ func TestRun_EveryLoss(t *testing.T) {
 			spec, _ := losses.Lookup(name)
 			wantMatrices := 0
 			if spec.Distance == losses.DistanceLearned {
-				wantMatrices = cfg.Epochs - cfg.WarmupEpochs // after epochs 1..8; none after the last
+				wantMatrices = cfg.Epochs - cfg.LossOptions.WarmupEpochs // after epochs 1..8; none after the last
 			}
 			matrices := 0
 			for _, a := range artifacts {
@@ -74,7 +74,7 @@ func kinds(as []Artifact) []string {
 func TestRun_LearnedDistanceOrder(t *testing.T) {
 	data := smokeData(t)
 	cfg := smokeConfig("xe-emd1")
-	cfg.Epochs, cfg.WarmupEpochs, cfg.WarmupLR = 6, 4, 0.05
+	cfg.Epochs, cfg.LossOptions.WarmupEpochs, cfg.LossOptions.WarmupLR = 6, 4, 0.05
 	var last []byte
 	_, err := Run(t.Context(), cfg, data, 0, func(EpochMetrics) error { return nil }, Options{Artifact: func(a Artifact) error {
 		if a.Kind == "matrix" {
@@ -119,7 +119,7 @@ func TestRun_Diverged(t *testing.T) {
 	cfg := smokeConfig("l2")
 	cfg.LR = 1e6
 	res, err := Run(t.Context(), cfg, data, 0, func(EpochMetrics) error { return nil }, Options{})
-	if err != nil || res.Status != StatusDiverged {
+	if err != nil || res.Outcome != Diverged {
 		t.Fatalf("got %v, %+v; want a diverged run", err, res)
 	}
 	if !strings.Contains(res.Reason, "at epoch ") || !strings.Contains(res.Reason, "batch ") {
@@ -142,13 +142,13 @@ func TestRun_BadInput(t *testing.T) {
 		{"ordinal loss on orderless data", smokeConfig("emd2"), &orderless, "orderless"},
 		{"unknown loss", smokeConfig("emd3"), data, "unknown loss"},
 		{"given distance missing", smokeConfig("ce+emd2-given"), data, "ground distance"},
-		{"bad model", func() Config { c := smokeConfig("ce"); c.Model = "resnet"; return c }(), data, "unknown model"},
-		{"cnn on vectors", func() Config { c := smokeConfig("ce"); c.Model = "cnn"; return c }(), data, "wants images"},
+		{"bad model", func() Config { c := smokeConfig("ce"); c.Model.Name = "resnet"; return c }(), data, "unknown model"},
+		{"cnn on vectors", func() Config { c := smokeConfig("ce"); c.Model.Name = "cnn"; return c }(), data, "wants images"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res, err := Run(t.Context(), tt.cfg, tt.data, 0, func(EpochMetrics) error { return nil }, Options{})
-			if err == nil || res.Status != StatusFailed || !strings.Contains(err.Error(), tt.want) {
+			if err == nil || res.Outcome != Failed || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("got %v, %+v; want a failure about %q", err, res, tt.want)
 			}
 		})

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 
 	G "gorgonia.org/gorgonia"
 
@@ -23,8 +24,9 @@ const evalBatch = 128
 // validation share of it), evaluates on the training, validation and test
 // samples after every epoch, and hands each epoch's metrics to sink.
 //
-// A learned-distance loss trains with CE alone for cfg.WarmupEpochs epochs;
-// after every epoch from WarmupEpochs−1 on, the ground distance is learned
+// A learned-distance loss trains with CE alone for its warm-up epochs
+// (cfg.LossOptions.WarmupEpochs); after every epoch from WarmupEpochs−1
+// on, the ground distance is learned
 // again from the penultimate features of the training samples and used in
 // the next epoch (PAPER.md §2). With a checkpoint file in opts, the state
 // is saved after every epoch and a run that finds its own checkpoint
@@ -33,13 +35,13 @@ const evalBatch = 128
 // process are removed first (the caller must own the run: one process at a
 // time).
 //
-// A cancelled ctx ends the run with StatusInterrupted and ctx's error; a
-// NaN or Inf loss ends it with StatusDiverged (the reason names the epoch
+// A cancelled ctx ends the run with Interrupted and ctx's error; a
+// NaN or Inf loss ends it with Diverged (the reason names the epoch
 // and batch) and no error.
 func Run(ctx context.Context, cfg Config, data datasets.Dataset, fold int, sink Sink, opts Options) (Result, error) {
 	r, err := newRun(cfg, data, fold)
 	if err != nil {
-		return Result{Status: StatusFailed, Reason: err.Error()}, err
+		return Result{Outcome: Failed, Reason: err.Error()}, err
 	}
 	res := Result{}
 	fp := fingerprint(cfg, fold)
@@ -54,14 +56,14 @@ func Run(ctx context.Context, cfg Config, data datasets.Dataset, fold int, sink 
 		switch {
 		case err == nil:
 			if err := r.restore(c); err != nil {
-				return Result{Status: StatusFailed, Reason: err.Error()}, err
+				return Result{Outcome: Failed, Reason: err.Error()}, err
 			}
 			res.Epochs, res.Resumed, res.Test = c.Epoch, c.Epoch, c.Test
 		case !errors.Is(err, errNoCheckpoint) && opts.Warn != nil:
 			opts.Warn(fmt.Sprintf("%v; starting from scratch", err))
 		}
 	}
-	if res.Epochs == 0 && r.learned() && cfg.WarmupEpochs == 0 {
+	if res.Epochs == 0 && r.learned() && cfg.LossOptions.WarmupEpochs == 0 {
 		// No warm-up: learn the first distance from the initial network.
 		if err := r.learnDistance(ctx, -1, opts); err != nil {
 			return r.stop(res, 0, err)
@@ -76,7 +78,7 @@ func Run(ctx context.Context, cfg Config, data datasets.Dataset, fold int, sink 
 		if err != nil {
 			return r.stop(res, epoch, err)
 		}
-		if r.learned() && epoch >= cfg.WarmupEpochs-1 && epoch+1 < cfg.Epochs {
+		if r.learned() && epoch >= cfg.LossOptions.WarmupEpochs-1 && epoch+1 < cfg.Epochs {
 			if err := r.learnDistance(ctx, epoch, opts); err != nil {
 				return r.stop(res, epoch, err)
 			}
@@ -94,7 +96,7 @@ func Run(ctx context.Context, cfg Config, data datasets.Dataset, fold int, sink 
 			}
 		}
 	}
-	res.Status = StatusFinished
+	res.Outcome = Finished
 	return res, nil
 }
 
@@ -108,10 +110,11 @@ type run struct {
 	scored   bool
 	labels   []int
 	scores   []float64
+	targets  [][]float64 // a target distribution per sample (nil rows: hard labels); nil for hard-label data
 	dim      int
 	batch    int
 	net      models.Network
-	opt      *nesterov
+	opt      *Nesterov
 	tg       *trainGraph
 	warm     *trainGraph // CE alone, for the warm-up of a combined loss; nil if none
 	eg       *evalGraph
@@ -134,31 +137,34 @@ func newRun(cfg Config, data datasets.Dataset, fold int) (*run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
-	if cfg.CEWeight > 0 && spec.Weights.CE > 0 {
-		spec.Weights.CE = cfg.CEWeight
+	if cfg.LossOptions.CEWeight > 0 && spec.Weights.CE > 0 {
+		spec.Weights.CE = cfg.LossOptions.CEWeight
 	}
-	if cfg.EMDWeight > 0 && spec.Weights.EMD > 0 {
-		spec.Weights.EMD = cfg.EMDWeight
+	if cfg.LossOptions.EMDWeight > 0 && spec.Weights.EMD > 0 {
+		spec.Weights.EMD = cfg.LossOptions.EMDWeight
 	}
 	if err := spec.Validate(); err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
 	info := data.Info()
+	if err := CheckData(spec.Name, info); err != nil {
+		return nil, err
+	}
 	r := &run{cfg: cfg, spec: spec, data: data, classes: info.Classes, ordered: info.Ordered, lrFactor: 1}
-	r.scored = info.Ordered && info.HasScore
-	if spec.Head == losses.HeadScalar && !info.Ordered {
-		return nil, fmt.Errorf("train: loss %s regresses the class index and needs ordered classes; %s is orderless", spec.Name, info.Name)
-	}
-	if spec.EMD == losses.EMDOrdered && !info.Ordered {
-		return nil, fmt.Errorf("train: loss %s assumes ordered classes; %s is orderless (use a cost-matrix loss)", spec.Name, info.Name)
-	}
+	r.scored = datasets.TaskOf(info) == datasets.TaskScored
 	n := data.Len()
 	r.labels, r.scores = make([]int, n), make([]float64, n)
+	if info.SoftTargets {
+		r.targets = make([][]float64, n)
+	}
 	var groups []string // nil unless some sample names a group
 	var trainIdx []int
 	for i := 0; i < n; i++ {
 		s := data.Sample(i)
 		r.labels[i], r.scores[i] = s.Label, s.Score
+		if r.targets != nil {
+			r.targets[i] = s.Target
+		}
 		if s.Group != "" && groups == nil {
 			groups = make([]string, n)
 		}
@@ -181,21 +187,24 @@ func newRun(cfg Config, data datasets.Dataset, fold int) (*run, error) {
 	if len(r.trainIdx) == 0 || len(r.testIdx) == 0 {
 		return nil, fmt.Errorf("train: fold %d leaves %d training and %d test samples", fold, len(r.trainIdx), len(r.testIdx))
 	}
-	dt, _ := cfg.dtype()
+	dt, err := models.ParseDtype(cfg.Model.Dtype)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
 	shape := data.Shape()
 	r.dim = 1
 	for _, s := range shape {
 		r.dim *= s
 	}
-	if r.net, err = newNetwork(cfg, dt, shape, spec.Outputs(r.classes)); err != nil {
-		return nil, err
+	if r.net, err = models.New(cfg.Model, shape, spec.Outputs(r.classes), cfg.Seed); err != nil {
+		return nil, fmt.Errorf("train: %w", err)
 	}
 	r.batch = min(cfg.BatchSize, len(r.trainIdx))
-	r.opt = newNesterov(r.net.Params(), cfg.Momentum, cfg.WeightDecay)
+	r.opt = NewNesterov(r.net.Params(), cfg.Momentum, cfg.WeightDecay)
 	if r.tg, err = buildTrain(r.net, spec, dt, r.batch, r.dim, r.classes); err != nil {
 		return nil, err
 	}
-	if spec.Combined() && cfg.WarmupEpochs > 0 && !r.learned() {
+	if spec.Combined() && cfg.LossOptions.WarmupEpochs > 0 && !r.learned() {
 		// The warm-up of a combined loss trains with CE alone: its own
 		// graph, on the same weights and optimiser state. (A learned
 		// distance needs none: its cost-matrix term is off while D is
@@ -221,6 +230,33 @@ func newRun(cfg Config, data datasets.Dataset, fold int) (*run, error) {
 	return r, nil
 }
 
+// CheckData reports whether the loss can train on data described by info:
+// a loss that needs ordered classes (losses.Spec.NeedsOrder) refuses
+// orderless ones, and one that needs a single label per sample
+// (losses.Spec.SoftTargets) refuses target distributions.
+func CheckData(loss string, info datasets.Info) error {
+	spec, err := losses.Lookup(loss)
+	if err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	switch {
+	case spec.Head == losses.HeadScalar && !info.Ordered:
+		return fmt.Errorf("train: loss %s regresses the class index and needs ordered classes; %s is orderless", spec.Name, info.Name)
+	case spec.NeedsOrder() && !info.Ordered:
+		return fmt.Errorf("train: loss %s assumes ordered classes; %s is orderless (use a cost-matrix loss)", spec.Name, info.Name)
+	case info.SoftTargets && !spec.SoftTargets():
+		var soft []string
+		for _, name := range losses.Names() {
+			if s, _ := losses.Lookup(name); s.SoftTargets() {
+				soft = append(soft, name)
+			}
+		}
+		return fmt.Errorf("train: loss %s needs one label per sample, and %s gives target distributions (the losses that train on them: %s)",
+			spec.Name, info.Name, strings.Join(soft, ", "))
+	}
+	return nil
+}
+
 // learned reports whether the loss learns its ground distance.
 func (r *run) learned() bool { return r.spec.Distance == losses.DistanceLearned }
 
@@ -238,7 +274,9 @@ func (r *run) setGround(d [][]float64) {
 // warmingUp reports whether epoch belongs to the CE-only warm-up, which
 // every combined loss (CE + EMD², given or learned distance) gets for its
 // first WarmupEpochs epochs (PAPER.md §1.4).
-func (r *run) warmingUp(epoch int) bool { return r.spec.Combined() && epoch < r.cfg.WarmupEpochs }
+func (r *run) warmingUp(epoch int) bool {
+	return r.spec.Combined() && epoch < r.cfg.LossOptions.WarmupEpochs
+}
 
 // graph is the training graph of an epoch: CE alone during the warm-up of
 // a combined loss with a given or ordered distance, else the loss's own.
@@ -255,7 +293,7 @@ func (r *run) graph(epoch int) *trainGraph {
 // LR × LRDecay^WarmupEpochs.
 func (r *run) lr(epoch int) float64 {
 	if r.warmingUp(epoch) {
-		return r.cfg.WarmupLR * r.lrFactor
+		return r.cfg.LossOptions.WarmupLR * r.lrFactor
 	}
 	return r.cfg.LR * r.lrFactor
 }
@@ -283,13 +321,13 @@ func (r *run) stop(res Result, epoch int, err error) (Result, error) {
 	var div *divergedError
 	switch {
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
-		res.Status = StatusInterrupted
+		res.Outcome = Interrupted
 		return res, err
 	case errors.As(err, &div):
-		res.Status = StatusDiverged
+		res.Outcome = Diverged
 		return res, nil
 	default:
-		res.Status = StatusFailed
+		res.Outcome = Failed
 		return res, fmt.Errorf("train: epoch %d: %w", epoch, err)
 	}
 }
@@ -317,7 +355,8 @@ func (r *run) epoch(ctx context.Context, epoch int, progress func(Progress)) (fl
 			setRow(tg.x, i, r.buf)
 			labels[i] = r.labels[idx]
 		}
-		setFloat64s(tg.t, r.spec.EncodeTargets(targets, labels, r.classes))
+		r.encodeTargets(targets, batch, labels)
+		setFloat64s(tg.t, targets)
 		if err := runTrainStep(tg, s); err != nil {
 			return 0, err
 		}
@@ -336,7 +375,7 @@ func (r *run) epoch(ctx context.Context, epoch int, progress func(Progress)) (fl
 				return 0, err
 			}
 		}
-		if err := r.opt.step(lr, r.net.Params(), grads); err != nil {
+		if err := r.opt.Step(lr, r.net.Params(), grads); err != nil {
 			return 0, err
 		}
 		// The tape machine adds into the bound gradients: clear them.
@@ -349,6 +388,21 @@ func (r *run) epoch(ctx context.Context, epoch int, progress func(Progress)) (fl
 		}
 	}
 	return total / float64(steps), nil
+}
+
+// encodeTargets writes the target rows of a batch into dst: one-hot rows
+// (or class indices for a regression head), each replaced by the sample's
+// target distribution when it has one.
+func (r *run) encodeTargets(dst []float64, batch, labels []int) {
+	r.spec.EncodeTargets(dst, labels, r.classes)
+	if r.targets == nil {
+		return
+	}
+	for i, idx := range batch {
+		if t := r.targets[idx]; t != nil {
+			copy(dst[i*r.classes:(i+1)*r.classes], t)
+		}
+	}
 }
 
 func runTrainStep(tg *trainGraph, s int) error {
@@ -387,11 +441,14 @@ func (r *run) evaluateAll(ctx context.Context, epoch int, meanLoss float64, sink
 			if r.scored {
 				score = r.scores[sp.idx[i]]
 			}
-			if r.spec.Head == losses.HeadScalar {
+			switch {
+			case r.spec.Head == losses.HeadScalar:
 				acc.AddRegression(probs, value, r.labels[sp.idx[i]], score)
-				return
+			case r.targets != nil && r.targets[sp.idx[i]] != nil:
+				acc.AddTarget(probs, r.targets[sp.idx[i]], score)
+			default:
+				acc.Add(probs, r.labels[sp.idx[i]], score)
 			}
-			acc.Add(probs, r.labels[sp.idx[i]], score)
 		}, false); err != nil {
 			return nil, err
 		}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/replicate-emd/replicate/datasets"
+	"github.com/replicate-emd/replicate/settings"
 )
 
 func smokeData(t *testing.T) *datasets.Memory {
@@ -17,8 +18,8 @@ func smokeData(t *testing.T) *datasets.Memory {
 }
 
 func smokeConfig(loss string) Config {
-	return Config{Loss: loss, Hidden: []int{32}, Epochs: 8, BatchSize: 32, LR: 0.05,
-		Momentum: 0.9, WeightDecay: 1e-4, LRDecay: 0.995, Seed: 1}
+	return Config{Loss: loss, Seed: 1, Run: settings.Run{Model: settings.Model{Hidden: []int{32}}, Epochs: 8, BatchSize: 32, LR: 0.05,
+		Momentum: 0.9, WeightDecay: 1e-4, LRDecay: 0.995}}
 }
 
 // TestRun_AboveChance trains each loss briefly on the synthetic ordinal data:
@@ -38,8 +39,8 @@ func TestRun_AboveChance(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.Status != StatusFinished || epochs != 8 {
-				t.Fatalf("status %s after %d epochs, want finished after 8", res.Status, epochs)
+			if res.Outcome != Finished || epochs != 8 {
+				t.Fatalf("status %s after %d epochs, want finished after 8", res.Outcome, epochs)
 			}
 			t.Logf("%s: test %v", loss, res.Test)
 			if res.Test["acc"] < 0.4 || res.Test["acc1off"] < 0.7 {
@@ -94,7 +95,7 @@ func TestRun_CombinedWarmup(t *testing.T) {
 		return out
 	}
 	comb := smokeConfig("ce+emd2")
-	comb.Epochs, comb.WarmupEpochs, comb.WarmupLR, comb.EMDWeight = 4, 2, 0.05, 8
+	comb.Epochs, comb.LossOptions.WarmupEpochs, comb.LossOptions.WarmupLR, comb.LossOptions.EMDWeight = 4, 2, 0.05, 8
 	ce := smokeConfig("ce")
 	ce.Epochs, ce.LR = 4, 0.05
 	got, want := collect(comb), collect(ce)
@@ -115,7 +116,7 @@ func TestRun_L2RawOutput(t *testing.T) {
 	cfg := smokeConfig("l2")
 	cfg.Epochs, cfg.LR = 2, 0.002
 	res, err := Run(t.Context(), cfg, smokeData(t), 0, func(EpochMetrics) error { return nil }, Options{})
-	if err != nil || res.Status != StatusFinished {
+	if err != nil || res.Outcome != Finished {
 		t.Fatalf("%v, %+v", err, res)
 	}
 	if m := res.Test; m["mae_exp"] == m["mae"] || math.IsNaN(m["mae_exp"]) {

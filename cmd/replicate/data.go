@@ -20,6 +20,20 @@ func newDataCmd(g *globalOptions) *cobra.Command {
 	return cmd
 }
 
+// datasetList lists the registered datasets for the help, one a line:
+// name, aliases, what it is.
+func datasetList() string {
+	var b strings.Builder
+	for _, e := range datasets.Entries() {
+		name := e.Name
+		if len(e.Aliases) > 0 {
+			name += " (" + strings.Join(e.Aliases, ", ") + ")"
+		}
+		fmt.Fprintf(&b, "  %-22s %s\n", name, e.Summary)
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
 func newDataCheckCmd(g *globalOptions) *cobra.Command {
 	var root string
 	var asJSON, skipImages bool
@@ -31,12 +45,14 @@ func newDataCheckCmd(g *globalOptions) *cobra.Command {
 class and per fold, the rows dropped by reason and the malformed lines (file:line), and
 separately how many images are present, missing or unreadable.
 
-The folder is --root, else $REPLICATE_DATA_<NAME>, else $REPLICATE_DATA/<name>.
-Names: %s.
+The folder is --root, else $REPLICATE_DATA_<NAME>, else $REPLICATE_DATA/<name>
+(features: the CSV file). The datasets (the registry of package datasets):
+
+%s
 
 The check fails (exit status 1) when a strict load would refuse the data: a malformed
 line, or a missing or unreadable image. With --lenient it fails only when nothing can
-be read at all.`, strings.Join(datasets.Names, ", ")),
+be read at all.`, datasetList()),
 		Example: `  replicate data check adience --root ~/data/adience
   replicate data check adience --root ../shared/real-samples/adience --lenient --json`,
 		Args: cobra.ExactArgs(1),

@@ -110,7 +110,7 @@ func runStatuses(cmd *cobra.Command, g *globalOptions) (map[string]string, error
 		return nil, err
 	}
 	for _, r := range runs {
-		out[r.Key] = r.Status
+		out[r.Key] = string(r.Status)
 	}
 	return out, nil
 }

@@ -118,7 +118,7 @@ func (t *textReporter) RunFinished(spec experiments.RunSpec, res train.Result, w
 	if st != nil {
 		st.bar.Abort(true)
 	}
-	msg := fmt.Sprintf("  %s: %s after %d epochs in %s", spec, res.Status, res.Epochs, wall.Round(time.Millisecond))
+	msg := fmt.Sprintf("  %s: %s after %d epochs in %s", spec, res.Outcome, res.Epochs, wall.Round(time.Millisecond))
 	if res.Resumed > 0 {
 		msg += fmt.Sprintf(" (resumed after epoch %d)", res.Resumed)
 	}

@@ -179,9 +179,10 @@ func presentOnly(g *globalOptions, loader runner.DataLoader, specs []experiments
 }
 
 // loadData loads the data of every run still to train before any run
-// starts, so that bad data (a malformed line, an unreadable file) is bad
-// input: one message naming the file and line, exit status 1, nothing
-// trained. The loader keeps what it loaded for the runs.
+// starts, so that bad data (a malformed line, an unreadable file, data a
+// loss cannot train on) is bad input: one message naming the file and
+// line, exit status 1, nothing trained. The loader keeps what it loaded
+// for the runs.
 func loadData(ctx context.Context, db *results.DB, loader runner.DataLoader, specs []experiments.RunSpec) error {
 	finished, err := db.Runs(ctx, results.RunFilter{Status: results.StatusFinished})
 	if err != nil {
@@ -195,7 +196,11 @@ func loadData(ctx context.Context, db *results.DB, loader runner.DataLoader, spe
 		if done[s.Key()] {
 			continue
 		}
-		if _, err := loader.Load(ctx, s); err != nil {
+		d, err := loader.Load(ctx, s)
+		if err != nil {
+			return fmt.Errorf("experiment %s: %w", s.Experiment, err)
+		}
+		if err := runner.CheckData(s, d); err != nil {
 			return fmt.Errorf("experiment %s: %w", s.Experiment, err)
 		}
 	}
