@@ -46,7 +46,7 @@ func TestMemory(t *testing.T) {
 	if *memDtype == "float64" {
 		dt = tensor.Float64
 	}
-	s, err := NewStep(dt, EMD2, kernels(t), 1)
+	s, err := NewStep(SmallCNN, dt, EMD2, kernels(t), 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -64,7 +64,7 @@ func TestStep_Learns(t *testing.T) {
 	for _, dt := range []tensor.Dtype{tensor.Float32, tensor.Float64} {
 		for _, loss := range []Loss{CE} {
 			t.Run(dt.String()+"/"+string(loss), func(t *testing.T) {
-				s, err := NewStep(dt, loss, kernels(t), 2)
+				s, err := NewStep(SmallCNN, dt, loss, kernels(t), 2)
 				if err != nil {
 					t.Fatal(err)
 				}

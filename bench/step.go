@@ -1,6 +1,6 @@
-// Package bench measures one training step of the project's small CNN in
-// gorgonia, to be compared with the same step in PyTorch (compare.sh,
-// step_torch.py). See README.md.
+// Package bench measures one training step of the project's small CNN and
+// of the face AlexNet in gorgonia, to be compared with the same steps in
+// PyTorch (compare.sh, step_torch.py). See README.md.
 package bench
 
 import (
@@ -13,14 +13,41 @@ import (
 	"github.com/replicate-emd/replicate/models"
 )
 
-// The benchmarked problem: a batch of 64 RGB 32×32 images, 8 ordered
-// classes, the default two-block CNN (FC 4096 → 8).
+// The benchmarked problems: 8 ordered classes, and for the small CNN (the
+// default two blocks, FC 4096 → 8) a batch of 64 RGB 32×32 images, for the
+// face AlexNet (models.FaceAlexNetOptions) a batch of 32 RGB 227×227 ones.
 const (
 	Batch    = 64
 	Channels = 3
 	Side     = 32
 	Classes  = 8
+
+	AlexNetBatch = 32
+	AlexNetSide  = 227
 )
+
+// Network names a benchmarked network.
+type Network string
+
+// The two networks compared.
+const (
+	SmallCNN    Network = "cnn"     // models.DefaultConvs, batch Batch of Channels×Side×Side
+	FaceAlexNet Network = "alexnet" // models.FaceAlexNetOptions, batch AlexNetBatch of Channels×AlexNetSide×AlexNetSide
+)
+
+// options returns the network's options and its batch size.
+func (n Network) options(dt tensor.Dtype, k models.Kernels, seed uint64) (models.CNNOptions, int, error) {
+	switch n {
+	case SmallCNN:
+		return models.CNNOptions{Dtype: dt, Channels: Channels, Height: Side, Width: Side,
+			Outputs: Classes, Seed: seed, Kernels: k}, Batch, nil
+	case FaceAlexNet:
+		o := models.FaceAlexNetOptions(Classes, seed)
+		o.Dtype, o.Kernels = dt, k
+		return o, AlexNetBatch, nil
+	}
+	return models.CNNOptions{}, 0, fmt.Errorf("bench: unknown network %q", n)
+}
 
 // Hyper-parameters of the update, those of the PyTorch peer:
 // torch.optim.SGD(lr=0.01, momentum=0.9, nesterov=True, weight_decay=1e-4).
@@ -44,6 +71,7 @@ const (
 // and run many times; nothing is rebuilt per step.
 type Step struct {
 	Net    *models.CNN
+	batch  int
 	x, t   *tensor.Dense
 	loss   *G.Node
 	wts    G.Nodes
@@ -54,20 +82,25 @@ type Step struct {
 	rng    *rand.Rand
 }
 
-// NewStep builds the CNN with the given kernels, the loss and the gradient
-// graph for dt, and a tape machine bound to the weights' gradients.
-func NewStep(dt tensor.Dtype, loss Loss, k models.Kernels, seed uint64) (*Step, error) {
-	net, err := models.NewCNN(models.CNNOptions{Dtype: dt, Channels: Channels, Height: Side, Width: Side,
-		Outputs: Classes, Seed: seed, Kernels: k})
+// NewStep builds the network with the given kernels, the loss and the
+// gradient graph for dt, and a tape machine bound to the weights'
+// gradients.
+func NewStep(n Network, dt tensor.Dtype, loss Loss, k models.Kernels, seed uint64) (*Step, error) {
+	opts, batch, err := n.options(dt, k, seed)
 	if err != nil {
 		return nil, err
 	}
-	s := &Step{Net: net, params: net.Params(), rng: rand.New(rand.NewPCG(seed, 0xbe4c))}
+	net, err := models.NewCNN(opts)
+	if err != nil {
+		return nil, err
+	}
+	s := &Step{Net: net, batch: batch, params: net.Params(), rng: rand.New(rand.NewPCG(seed, 0xbe4c))}
 	g := G.NewGraph()
-	s.x = tensor.New(tensor.Of(dt), tensor.WithShape(Batch, Channels, Side, Side))
-	s.t = tensor.New(tensor.Of(dt), tensor.WithShape(Batch, Classes))
-	xn := G.NewTensor(g, dt, 4, G.WithShape(Batch, Channels, Side, Side), G.WithName("x"), G.WithValue(s.x))
-	tn := G.NewMatrix(g, dt, G.WithShape(Batch, Classes), G.WithName("t"), G.WithValue(s.t))
+	in := append([]int{batch}, net.InputShape()...)
+	s.x = tensor.New(tensor.Of(dt), tensor.WithShape(in...))
+	s.t = tensor.New(tensor.Of(dt), tensor.WithShape(batch, Classes))
+	xn := G.NewTensor(g, dt, 4, G.WithShape(in...), G.WithName("x"), G.WithValue(s.x))
+	tn := G.NewMatrix(g, dt, G.WithShape(batch, Classes), G.WithName("t"), G.WithValue(s.t))
 	built, err := net.Build(g, xn)
 	if err != nil {
 		return nil, err
@@ -102,7 +135,7 @@ func (s *Step) Fill() {
 			x[i] = float32(2*s.rng.Float64() - 1)
 		}
 		clear(t)
-		for i := 0; i < Batch; i++ {
+		for i := 0; i < s.batch; i++ {
 			t[i*Classes+s.rng.IntN(Classes)] = 1
 		}
 	case []float64:
@@ -111,7 +144,7 @@ func (s *Step) Fill() {
 			x[i] = 2*s.rng.Float64() - 1
 		}
 		clear(t)
-		for i := 0; i < Batch; i++ {
+		for i := 0; i < s.batch; i++ {
 			t[i*Classes+s.rng.IntN(Classes)] = 1
 		}
 	}

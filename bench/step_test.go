@@ -3,6 +3,7 @@ package bench
 import (
 	"flag"
 	"fmt"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -11,7 +12,11 @@ import (
 	"github.com/replicate-emd/replicate/models"
 )
 
-var kernelsFlag = flag.String("kernels", "fused", "CNN kernels to benchmark: fused or native")
+var (
+	kernelsFlag = flag.String("kernels", "fused", "CNN kernels to benchmark: fused or native")
+	netsFlag    = flag.String("nets", "cnn", "BenchmarkStep: comma-separated networks, cnn and/or alexnet")
+	dtypesFlag  = flag.String("dtypes", "float32,float64", "BenchmarkStep: comma-separated dtypes")
+)
 
 func kernels(tb testing.TB) models.Kernels {
 	switch *kernelsFlag {
@@ -24,8 +29,8 @@ func kernels(tb testing.TB) models.Kernels {
 	return 0
 }
 
-func benchStep(b *testing.B, dt tensor.Dtype, loss Loss) {
-	s, err := NewStep(dt, loss, kernels(b), 1)
+func benchStep(b *testing.B, n Network, dt tensor.Dtype, loss Loss) {
+	s, err := NewStep(n, dt, loss, kernels(b), 1)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -57,13 +62,21 @@ func cpuTime() int64 {
 }
 
 // BenchmarkStep times one training step (forward, backward, Nesterov
-// update) of the small CNN on a 64×3×32×32 batch, per dtype and loss, with
-// the kernels of -kernels and the BLAS of the build (models.BLAS).
+// update) per network of -nets, dtype of -dtypes and loss, with the
+// kernels of -kernels and the BLAS of the build (models.BLAS): the small
+// CNN on a 64×3×32×32 batch, the face AlexNet on a 32×3×227×227 one (fused
+// kernels only). Sub-benchmarks are named network/dtype/loss.
 func BenchmarkStep(b *testing.B) {
 	b.Logf("kernels %s, BLAS %s", *kernelsFlag, models.BLAS())
-	for _, dt := range []tensor.Dtype{tensor.Float32, tensor.Float64} {
-		for _, loss := range []Loss{CE, EMD2} {
-			b.Run(fmt.Sprintf("%v/%s", dt, loss), func(b *testing.B) { benchStep(b, dt, loss) })
+	for _, n := range strings.Split(*netsFlag, ",") {
+		for _, d := range strings.Split(*dtypesFlag, ",") {
+			dt := map[string]tensor.Dtype{"float32": tensor.Float32, "float64": tensor.Float64}[d]
+			if dt == (tensor.Dtype{}) {
+				b.Fatalf("unknown dtype %q in -dtypes", d)
+			}
+			for _, loss := range []Loss{CE, EMD2} {
+				b.Run(fmt.Sprintf("%s/%v/%s", n, dt, loss), func(b *testing.B) { benchStep(b, Network(n), dt, loss) })
+			}
 		}
 	}
 }

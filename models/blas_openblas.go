@@ -26,6 +26,7 @@ import (
 	"os"
 	"strconv"
 
+	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/netlib/blas/netlib"
 	G "gorgonia.org/gorgonia"
 )
@@ -39,4 +40,17 @@ func init() {
 	}
 	C.openblas_set_num_threads(C.int(threads))
 	G.Use(netlib.Implementation{})
+}
+
+// sgemm is the float32 product of the fused kernels (kernels.go): OpenBLAS's.
+func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	netlib.Implementation{}.Sgemm(transpose(transA), transpose(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// transpose is the BLAS flag of a transpose switch.
+func transpose(t bool) blas.Transpose {
+	if t {
+		return blas.Trans
+	}
+	return blas.NoTrans
 }

@@ -9,8 +9,9 @@ import (
 )
 
 // Plain-Go kernels of the fused convolution block (fused_conv.go), generic
-// over the two float types. Matrix products go to the BLAS that gorgonia
-// uses (G.WhichBLAS), so the openblas build tag speeds them up too.
+// over the two float types. Matrix products go to package gemm (float32)
+// or to the BLAS that gorgonia uses (float64), and to OpenBLAS for both
+// with the openblas build tag (gemm below).
 //
 // The block works one sample at a time, as Caffe does: the patch matrix of
 // one sample (C·K·K × OH·OW: 288×256 floats for the second layer of the
@@ -194,24 +195,25 @@ func parallelFor(n, work int, f func(w, lo, hi int)) {
 }
 
 // gemm computes c = alpha·op(a)·op(b) + beta·c for row-major matrices, op
-// transposing when the flag says so; op(a) is m×k, op(b) k×n. It is one
-// call of the BLAS that gorgonia uses.
+// transposing when the flag says so; op(a) is m×k, op(b) k×n. float32
+// products go to sgemm (package gemm, or OpenBLAS with the openblas tag;
+// see blas_gonum.go and blas_openblas.go), float64 ones to the BLAS that
+// gorgonia uses.
 func gemm[T float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
-	ta, tb := blas.NoTrans, blas.NoTrans
-	if transA {
-		ta = blas.Trans
-	}
-	if transB {
-		tb = blas.Trans
-	}
-	impl := G.WhichBLAS()
 	switch av := any(a).(type) {
 	case []float32:
-		impl.Sgemm(ta, tb, m, n, k, float32(alpha), av, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
+		sgemm(transA, transB, m, n, k, float32(alpha), av, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
 	case []float64:
-		impl.Dgemm(ta, tb, m, n, k, float64(alpha), av, lda, any(b).([]float64), ldb, float64(beta), any(c).([]float64), ldc)
+		ta, tb := blas.NoTrans, blas.NoTrans
+		if transA {
+			ta = blas.Trans
+		}
+		if transB {
+			tb = blas.Trans
+		}
+		G.WhichBLAS().Dgemm(ta, tb, m, n, k, float64(alpha), av, lda, any(b).([]float64), ldb, float64(beta), any(c).([]float64), ldc)
 	}
 }
