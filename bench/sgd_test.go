@@ -3,56 +3,8 @@ package bench
 import (
 	"testing"
 
-	"gonum.org/v1/gonum/floats/scalar"
 	"gorgonia.org/tensor"
 )
-
-// TestNesterov_PyTorchUpdate checks the update against values worked out by
-// hand from torch.optim.SGD's documented algorithm (momentum 0.9, nesterov,
-// weight decay 1e-4, dampening 0, lr 0.01) for w₀ = 1 and the gradients
-// 0.5, 0.5, −0.25:
-//
-//	g' = g + 1e-4·w;  v = 0.9·v + g';  w = w − 0.01·(g' + 0.9·v)
-func TestNesterov_PyTorchUpdate(t *testing.T) {
-	want := []struct{ w, v float64 }{
-		{0.9904981, 0.5001},
-		{0.9769454080536101, 0.95018904981},
-		{0.9739970205538738, 0.6052678393698053},
-	}
-	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
-		tol := 1e-15
-		if dt == tensor.Float32 {
-			tol = 1e-6
-		}
-		w := tensor.New(tensor.Of(dt), tensor.WithShape(1))
-		g := tensor.New(tensor.Of(dt), tensor.WithShape(1))
-		set := func(x *tensor.Dense, v float64) {
-			if dt == tensor.Float32 {
-				x.Data().([]float32)[0] = float32(v)
-			} else {
-				x.Data().([]float64)[0] = v
-			}
-		}
-		get := func(x *tensor.Dense) float64 {
-			if dt == tensor.Float32 {
-				return float64(x.Data().([]float32)[0])
-			}
-			return x.Data().([]float64)[0]
-		}
-		set(w, 1)
-		opt := newNesterov([]*tensor.Dense{w})
-		for i, grad := range []float64{0.5, 0.5, -0.25} {
-			set(g, grad)
-			opt.step([]*tensor.Dense{w}, []*tensor.Dense{g})
-			if !scalar.EqualWithinAbsOrRel(get(w), want[i].w, tol, tol) || !scalar.EqualWithinAbsOrRel(get(opt.vel[0]), want[i].v, tol, tol) {
-				t.Errorf("%v step %d: w = %v, v = %v; want %v, %v", dt, i, get(w), get(opt.vel[0]), want[i].w, want[i].v)
-			}
-			if get(g) != 0 {
-				t.Errorf("%v step %d: gradient not cleared", dt, i)
-			}
-		}
-	}
-}
 
 // TestStep_Learns runs 15 cross-entropy steps on one fixed batch for each
 // dtype: the loss must fall (a wrong gradient or update would not), and

@@ -11,6 +11,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/replicate-emd/replicate/models"
+	"github.com/replicate-emd/replicate/train"
 )
 
 // The benchmarked problems: 8 ordered classes, and for the small CNN (the
@@ -78,8 +79,12 @@ type Step struct {
 	vm     G.VM
 	params []*tensor.Dense
 	grads  []*tensor.Dense
-	opt    nesterov
-	rng    *rand.Rand
+	// gradData holds the backing slices of grads for the update.
+	gradData []any
+	// opt is the training loop's own optimiser (train.Nesterov), the one
+	// tested against PyTorch's update in train/sgd_test.go.
+	opt *train.Nesterov
+	rng *rand.Rand
 }
 
 // NewStep builds the network with the given kernels, the loss and the
@@ -121,7 +126,7 @@ func NewStep(n Network, dt tensor.Dtype, loss Loss, k models.Kernels, seed uint6
 		return nil, fmt.Errorf("bench: gradient: %w", err)
 	}
 	s.vm = G.NewTapeMachine(g, G.BindDualValues(s.wts...))
-	s.opt = newNesterov(s.params)
+	s.opt = train.NewNesterov(s.params, Momentum, WeightDecay)
 	s.Fill()
 	return s, nil
 }
@@ -165,7 +170,17 @@ func (s *Step) Run() (float64, error) {
 		}
 		s.grads = append(s.grads, gv.(*tensor.Dense))
 	}
-	s.opt.step(s.params, s.grads)
+	s.gradData = s.gradData[:0]
+	for _, g := range s.grads {
+		s.gradData = append(s.gradData, g.Data())
+	}
+	if err := s.opt.Step(LR, s.params, s.gradData); err != nil {
+		return 0, fmt.Errorf("bench: update: %w", err)
+	}
+	// The tape machine adds into the bound gradients on every run: clear them.
+	for _, g := range s.grads {
+		g.Zero()
+	}
 	var loss float64
 	switch v := s.loss.Value().Data().(type) {
 	case float32:
