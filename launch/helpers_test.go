@@ -37,9 +37,12 @@ type (
 		} `yaml:"template"`
 	}
 	testPodSpec struct {
-		RestartPolicy string          `yaml:"restartPolicy"`
-		Containers    []testContainer `yaml:"containers"`
-		Volumes       []testVolume    `yaml:"volumes"`
+		RestartPolicy   string `yaml:"restartPolicy"`
+		SecurityContext struct {
+			FSGroup int `yaml:"fsGroup"`
+		} `yaml:"securityContext"`
+		Containers []testContainer `yaml:"containers"`
+		Volumes    []testVolume    `yaml:"volumes"`
 	}
 	testContainer struct {
 		Name         string            `yaml:"name"`
@@ -94,7 +97,7 @@ func onlyContainer(tb testing.TB, job testJob, o Options) testContainer {
 	if got := ps.Volumes[0].PersistentVolumeClaim.ClaimName; got != o.Claim {
 		tb.Errorf("claim %q, want %q", got, o.Claim)
 	}
-	if ps.RestartPolicy != "Never" || job.APIVersion != "batch/v1" || job.Kind != "Job" {
+	if ps.RestartPolicy != "Never" || ps.SecurityContext.FSGroup != ImageGID || job.APIVersion != "batch/v1" || job.Kind != "Job" {
 		tb.Errorf("unexpected job %+v", job)
 	}
 	return c

@@ -33,9 +33,13 @@ type (
 		Spec k8sPodSpec `yaml:"spec"`
 	}
 	k8sPodSpec struct {
-		RestartPolicy string         `yaml:"restartPolicy"`
-		Containers    []k8sContainer `yaml:"containers"`
-		Volumes       []k8sVolume    `yaml:"volumes"`
+		RestartPolicy   string         `yaml:"restartPolicy"`
+		SecurityContext k8sPodSecurity `yaml:"securityContext"`
+		Containers      []k8sContainer `yaml:"containers"`
+		Volumes         []k8sVolume    `yaml:"volumes"`
+	}
+	k8sPodSecurity struct {
+		FSGroup int `yaml:"fsGroup"`
 	}
 	k8sContainer struct {
 		Name         string           `yaml:"name"`
@@ -132,6 +136,10 @@ func (o *Options) mergeJob(name string) k8sJob {
 	return job
 }
 
+// ImageGID is the group id the project's container image (Dockerfile) runs
+// as; the Jobs set it as the pod's fsGroup.
+const ImageGID = 10001
+
 // job is a Job of one pod running c with the results volume mounted.
 func (o *Options) job(name string, c k8sContainer) k8sJob {
 	c.Image = o.Image
@@ -142,8 +150,12 @@ func (o *Options) job(name string, c k8sContainer) k8sJob {
 		Metadata:   k8sMetadata{Name: name},
 		Spec: k8sJobSpec{Template: k8sPodTemplate{Spec: k8sPodSpec{
 			RestartPolicy: "Never",
-			Containers:    []k8sContainer{c},
-			Volumes:       []k8sVolume{{Name: "results", PersistentVolumeClaim: k8sClaimRef{ClaimName: o.Claim}}},
+			// The project's image (Dockerfile) runs as uid and gid 10001;
+			// the volume's files are given that group so the pods can
+			// write the shard databases.
+			SecurityContext: k8sPodSecurity{FSGroup: ImageGID},
+			Containers:      []k8sContainer{c},
+			Volumes:         []k8sVolume{{Name: "results", PersistentVolumeClaim: k8sClaimRef{ClaimName: o.Claim}}},
 		}}},
 	}
 }
