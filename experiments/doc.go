@@ -19,8 +19,21 @@
 //
 // # Parse, validate, expand
 //
-// Parse reads a grid strictly (an unknown key is an error) and validates
-// it: every error is a *GridError naming the file and the dotted key.
+// Parse reads a grid strictly and validates it: every error is a
+// *GridError naming the file, the line when known, and the dotted key. The
+// YAML is read as a node tree and checked key by key against the types it
+// decodes into (yamlcheck.go), so that a misspelt key is named with the key
+// it most likely meant and a value of the wrong kind is said in words,
+// never in Go type names:
+//
+//	t.yaml:12: profiles.cpu: unknown key "epocs" (did you mean "epochs"?)
+//	t.yaml:4: folds: want an integer, got "two"
+//
+// Load reads a grid with --set overrides (Override) written into the YAML
+// node tree of one profile, then decodes and validates it again, so that
+// an override is held to every rule of the file and its errors read the
+// same, located at the override ("--set epochs=0: profiles.cpu.epochs:
+// …"). Resolve prints a grid as one profile's runs see it.
 // bounds.go refuses non-finite floats and sizes beyond a machine. Expand
 // lists a profile's runs (loss × EMD² weight × learning rate × seed ×
 // fold); each RunSpec has a canonical JSON form whose hash is its key, and

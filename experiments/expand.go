@@ -5,9 +5,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/replicate-emd/replicate/datasets"
 	"github.com/replicate-emd/replicate/settings"
+	"github.com/replicate-emd/replicate/suggest"
 )
 
 // RunSpec is one fully specified run of a grid. Its JSON form is canonical
@@ -28,6 +30,10 @@ type RunSpec struct {
 	// dataset path is resolved. It is not part of the configuration: a grid
 	// moved with its data keeps its keys.
 	Dir string `json:"-"`
+	// Overrides are the --set overrides ("key=value") that changed the
+	// run's profile. They are not part of the configuration: the
+	// configuration they give is, whatever gave it.
+	Overrides []string `json:"-"`
 }
 
 // Coordinates are the fields of a run's configuration that place it in its
@@ -78,7 +84,13 @@ func (g *Grid) Expand(profile string) ([]RunSpec, error) {
 	}
 	p, ok := g.Profiles[profile]
 	if !ok {
-		return nil, fmt.Errorf("experiment %s has no profile %q (profiles: %v)", g.Name, profile, g.ProfileNames())
+		return nil, g.noProfile(profile)
+	}
+	var overrides []string
+	if profile == g.Overridden {
+		for _, o := range g.Overrides {
+			overrides = append(overrides, o.String())
+		}
 	}
 	var runs []RunSpec
 	data := g.Dataset.Merge(p.Data)
@@ -96,7 +108,7 @@ func (g *Grid) Expand(profile string) ([]RunSpec, error) {
 					for _, fold := range g.testFolds() {
 						runs = append(runs, RunSpec{
 							Experiment: g.Name, Profile: profile, Dataset: data, Folds: g.Folds, Fold: fold, ValFold: g.ValFold,
-							Loss: loss, Run: run, Seed: seed, Dir: g.Dir,
+							Loss: loss, Run: run, Seed: seed, Dir: g.Dir, Overrides: overrides,
 						})
 					}
 				}
@@ -104,4 +116,14 @@ func (g *Grid) Expand(profile string) ([]RunSpec, error) {
 		}
 	}
 	return runs, nil
+}
+
+// noProfile is the error for a profile the grid lacks.
+func (g *Grid) noProfile(profile string) error {
+	known := g.ProfileNames()
+	hint := ""
+	if s, ok := suggest.Closest(profile, known); ok {
+		hint = fmt.Sprintf("did you mean %q? ", s)
+	}
+	return fmt.Errorf("experiment %s has no profile %q (%sprofiles: %s)", g.Name, profile, hint, strings.Join(known, ", "))
 }

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"reflect"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -15,6 +17,7 @@ import (
 	"github.com/replicate-emd/replicate/losses"
 	"github.com/replicate-emd/replicate/models"
 	"github.com/replicate-emd/replicate/settings"
+	"github.com/replicate-emd/replicate/suggest"
 )
 
 // Grid is one experiment as declared in YAML: a dataset, the losses to
@@ -38,6 +41,13 @@ type Grid struct {
 	// Dir is the folder of the grid's file, against which a relative
 	// dataset path is resolved ("" for the embedded grids).
 	Dir string `yaml:"-"`
+	// Overrides are the --set overrides applied to the profile Overridden
+	// (see Load); Expand gives them to that profile's runs.
+	Overrides  []Override `yaml:"-"`
+	Overridden string     `yaml:"-"`
+	// file is the embedded file the grid was read from ("" for a grid
+	// read from a file of the user's).
+	file string
 }
 
 // Profile is one named set of training settings (paper, cpu, smoke): the
@@ -64,47 +74,86 @@ type Profile struct {
 // ErrInvalidGrid is wrapped by every validation error of a grid.
 var ErrInvalidGrid = errors.New("invalid grid")
 
-// GridError says which grid file and which key are wrong.
+// GridError says which grid file and which key are wrong, and where: the
+// line of the file, or the --set override (Override) that gave the value.
 type GridError struct {
 	File string // file name, or the grid name for embedded grids
-	Key  string // dotted YAML key, e.g. profiles.smoke.epochs
-	Msg  string
+	Line int    // the line in File, when known (0: unknown)
+	// Set is the override that gave the key its value ("epochs=0"), or the
+	// overrides of the profile, when the error is theirs rather than the
+	// file's.
+	Set string
+	Key string // dotted YAML key, e.g. profiles.smoke.epochs
+	Msg string
 }
 
+// Error is "FILE[:LINE]: KEY: MSG", or "FILE: --set SET: KEY: MSG" for an
+// override's error.
 func (e *GridError) Error() string {
-	if e.Key == "" {
-		return fmt.Sprintf("%s: %s", e.File, e.Msg)
+	loc := e.File
+	switch {
+	case e.Set != "":
+		loc += ": --set " + e.Set
+	case e.Line > 0:
+		loc += ":" + strconv.Itoa(e.Line)
 	}
-	return fmt.Sprintf("%s: %s: %s", e.File, e.Key, e.Msg)
+	if e.Key == "" {
+		return loc + ": " + e.Msg
+	}
+	return loc + ": " + e.Key + ": " + e.Msg
 }
 
 // Unwrap makes errors.Is(err, ErrInvalidGrid) true.
 func (e *GridError) Unwrap() error { return ErrInvalidGrid }
 
-// Parse reads one grid from r strictly (an unknown key is an error) and
-// validates it; file names the source in error messages.
+// Parse reads one grid from r strictly (an unknown key is an error, with
+// the key it most likely meant) and validates it; file names the source in
+// error messages.
 func Parse(r io.Reader, file string) (*Grid, error) {
-	dec := yaml.NewDecoder(r)
-	dec.KnownFields(true)
-	var g Grid
-	if err := dec.Decode(&g); err != nil {
+	doc, err := readDocument(r, file)
+	if err != nil {
+		return nil, err
+	}
+	return decodeGrid(doc, file, nil)
+}
+
+// readDocument reads the first YAML document of r as a node tree.
+func readDocument(r io.Reader, file string) (*yaml.Node, error) {
+	var doc yaml.Node
+	if err := yaml.NewDecoder(r).Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil, &GridError{File: file, Msg: "empty grid"}
 		}
-		return nil, &GridError{File: file, Msg: yamlMessage(err)}
+		return nil, &GridError{File: file, Msg: err.Error()}
+	}
+	return &doc, nil
+}
+
+// decodeGrid decodes the node tree of a grid strictly and validates it.
+// Every error is a *GridError naming file, and the line or the override
+// (of ov, which may be nil) at fault.
+func decodeGrid(doc *yaml.Node, file string, ov *overrides) (*Grid, error) {
+	fail := func(e *GridError) error {
+		e.File = file
+		ov.attribute(e)
+		return e
+	}
+	c := newKeyChecker()
+	if e := c.check(doc, reflect.TypeFor[Grid](), ""); e != nil {
+		return nil, fail(e)
+	}
+	var g Grid
+	if err := doc.Decode(&g); err != nil {
+		return nil, fail(c.typeError(err))
 	}
 	if err := g.Validate(file); err != nil {
+		var ge *GridError
+		if errors.As(err, &ge) {
+			return nil, fail(ge)
+		}
 		return nil, err
 	}
 	return &g, nil
-}
-
-func yamlMessage(err error) string {
-	var te *yaml.TypeError
-	if errors.As(err, &te) && len(te.Errors) > 0 {
-		return te.Errors[0]
-	}
-	return err.Error()
 }
 
 // Validate checks every field; file names the source in the error. Names
@@ -123,7 +172,7 @@ func (g *Grid) Validate(file string) error {
 	case g.Name == "":
 		return bad("name", "missing")
 	case dataErr != nil:
-		return bad("dataset.name", "unknown dataset %q (known: %v)", g.Dataset.Name, datasets.Names())
+		return bad("dataset.name", "%s", suggest.Unknown("dataset", g.Dataset.Name, datasets.Names()))
 	case g.Folds < 1:
 		return bad("folds", "must be at least 1, got %d", g.Folds)
 	case len(g.Losses) == 0:
@@ -195,7 +244,7 @@ func (g *Grid) checkLosses(bad sizeErr, data *datasets.Entry) error {
 		key := fmt.Sprintf("losses[%d]", i)
 		spec, err := losses.Lookup(l)
 		if err != nil {
-			return bad(key, "unknown loss %q (known: %v)", l, losses.Names())
+			return bad(key, "%s", suggest.Unknown("loss", l, losses.Names()))
 		}
 		for _, name := range g.ProfileNames() {
 			if spec.NeedsOrder() && !data.Ordered(g.Dataset.Merge(g.Profiles[name].Data)) {
@@ -223,7 +272,7 @@ func (g *Grid) checkLosses(bad sizeErr, data *datasets.Entry) error {
 func (g *Grid) checkProfile(bad sizeErr, name string, p Profile) error {
 	key := "profiles." + name
 	if _, err := models.Lookup(p.Model.Name); err != nil {
-		return bad(key+".model.name", "unknown model %q (known: %v)", p.Model.Name, models.Names())
+		return bad(key+".model.name", "%s", suggest.Unknown("model", p.Model.Name, models.Names()))
 	}
 	if _, err := models.ParseDtype(p.Model.Dtype); err != nil {
 		return bad(key+".model.dtype", "unknown dtype %q (%s)", p.Model.Dtype, strings.Join(models.Dtypes, " or "))

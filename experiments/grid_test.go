@@ -55,14 +55,14 @@ func TestParse_Errors(t *testing.T) {
 		name, yaml, want string
 	}{
 		{"empty", "", "t.yaml: empty grid"},
-		{"unknown key", strings.Replace(validGrid, "folds: 2", "folds: 2\nfoldz: 3", 1), "field foldz not found"},
+		{"unknown key", strings.Replace(validGrid, "folds: 2", "folds: 2\nfoldz: 3", 1), `t.yaml:5: unknown key "foldz" (did you mean "folds"?)`},
 		{"unknown loss", strings.Replace(validGrid, "[ce, emd2]", "[ce, emd3]", 1), `t.yaml: losses[1]: unknown loss "emd3"`},
 		{"unknown dataset", strings.Replace(validGrid, "name: synthetic", "name: mnist-x", 1), `t.yaml: dataset.name: unknown dataset "mnist-x"`},
 		{"no losses", strings.Replace(validGrid, "[ce, emd2]", "[]", 1), "t.yaml: losses: empty"},
 		{"bad epochs", strings.Replace(validGrid, "epochs: 1", "epochs: 0", 1), "t.yaml: profiles.smoke.epochs: must be at least 1"},
 		{"bad default", strings.Replace(validGrid, "default_profile: smoke", "default_profile: paper", 1), `default_profile: "paper" is not one of the profiles`},
 		{"bad lr", strings.Replace(validGrid, "[0.1, 0.01]", "[0.1, -1]", 1), "profiles.smoke.learning_rates[1]: must be positive"},
-		{"wrong type", strings.Replace(validGrid, "folds: 2", "folds: two", 1), "cannot unmarshal"},
+		{"wrong type", strings.Replace(validGrid, "folds: 2", "folds: two", 1), `t.yaml:4: folds: want an integer, got "two"`},
 		{"not yaml", "name: [", "t.yaml:"},
 	}
 	for _, tt := range tests {

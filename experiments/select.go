@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/replicate-emd/replicate/suggest"
 )
 
 // Filter keeps the runs whose loss and fold are listed; an empty list keeps
@@ -49,7 +51,16 @@ func (e *FilterError) Error() string {
 	case "":
 		return fmt.Sprintf("none of the %d runs has both a listed loss and a listed fold", e.Runs)
 	case "loss":
-		return fmt.Sprintf("no run has loss %s (losses: %s)", strings.Join(e.Values, ", "), strings.Join(e.Valid, ", "))
+		hint := ""
+		for _, v := range e.Values {
+			if name, err := strconv.Unquote(v); err == nil {
+				if s, ok := suggest.Closest(name, e.Valid); ok {
+					hint = fmt.Sprintf("did you mean %q? ", s)
+					break
+				}
+			}
+		}
+		return fmt.Sprintf("no run has loss %s (%slosses: %s)", strings.Join(e.Values, ", "), hint, strings.Join(e.Valid, ", "))
 	}
 	return fmt.Sprintf("no run has %s %s (%ss: %s)", e.Field, strings.Join(e.Values, ", "), e.Field, strings.Join(e.Valid, ", "))
 }

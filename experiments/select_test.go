@@ -39,7 +39,7 @@ func TestFilter_Select(t *testing.T) {
 		values []string
 		msg    string
 	}{
-		{"ErrUnknownLoss", Filter{Losses: []string{"emd", "ce", "nope"}}, "loss", []string{`"emd"`, `"nope"`}, `no run has loss "emd", "nope" (losses: ce, emd2, l2)`},
+		{"ErrUnknownLoss", Filter{Losses: []string{"emd", "ce", "nope"}}, "loss", []string{`"emd"`, `"nope"`}, `no run has loss "emd", "nope" (did you mean "emd2"? losses: ce, emd2, l2)`},
 		{"ErrUnknownFold", Filter{Folds: []int{7}}, "fold", []string{"7"}, "no run has fold 7 (folds: 0, 1, 2)"},
 		{"ErrNegativeFold", Filter{Losses: []string{"ce"}, Folds: []int{-1}}, "fold", []string{"-1"}, "no run has fold -1"},
 		{"ErrCombination", Filter{Losses: []string{"l2"}, Folds: []int{0, 1}}, "", nil, "none of the 5 runs has both a listed loss and a listed fold"},

@@ -175,7 +175,7 @@ func buildExperiment(ctx context.Context, src Source, rep *Report, name string, 
 	}
 	compareWithCE(e)
 	comparePublished(e)
-	e.Notes = append(e.Notes, experimentNotes(e)...)
+	e.Notes = append(e.Notes, experimentNotes(e, finished)...)
 	if !opt.NoFigures {
 		if err := buildFigures(ctx, src, e); err != nil {
 			return nil, err
@@ -435,9 +435,12 @@ func comparePublished(e *Experiment) {
 }
 
 // experimentNotes lists what a reader must know about an experiment's
-// tables.
-func experimentNotes(e *Experiment) []string {
+// tables, whose runs are finished.
+func experimentNotes(e *Experiment, finished []results.Run) []string {
 	var notes []string
+	if n := buildsNote(finished); n != "" {
+		notes = append(notes, n)
+	}
 	if e.TaskFromRuns {
 		notes = append(notes, fmt.Sprintf("The paper has no table for this experiment; its columns are those of a%s %s task, the task its runs recorded.", article(string(e.Task)), e.Task))
 	}
@@ -485,6 +488,47 @@ func experimentNotes(e *Experiment) []string {
 		notes = append(notes, n)
 	}
 	return notes
+}
+
+// buildsNote says when the runs of a table come from more than one
+// commit, or some from a build with uncommitted changes (results.Env,
+// recorded from the binary's VCS stamp); "" when they all come from one
+// clean commit, or all from builds without a stamp.
+func buildsNote(runs []results.Run) string {
+	commits := map[string]int{}
+	dirty := 0
+	for _, r := range runs {
+		commits[r.Env.GitCommit]++
+		if r.Env.GitDirty {
+			dirty++
+		}
+	}
+	if len(commits) < 2 && dirty == 0 {
+		return ""
+	}
+	var parts []string
+	for _, c := range sortedKeys(commits) {
+		name := c
+		switch {
+		case c == "":
+			name = "unknown (no VCS stamp)"
+		case len(c) > 12:
+			name = c[:12]
+		}
+		parts = append(parts, fmt.Sprintf("%s (%d run%s)", name, commits[c], plural(commits[c])))
+	}
+	note := fmt.Sprintf("Runs of this table come from %d commit%s: %s", len(commits), plural(len(commits)), strings.Join(parts, ", "))
+	if dirty > 0 {
+		note += fmt.Sprintf("; %d run%s from a dirty build (uncommitted changes)", dirty, plural(dirty))
+	}
+	return note + "."
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 // unfinishedNote says how many runs were left out and why; "" if none.

@@ -5,9 +5,11 @@ import (
 	"strings"
 )
 
-// WriteMarkdown writes the report as one markdown document: a summary, a
-// legend, then per experiment its tables, notes and links to its figures
-// (relative paths figures/…, so report.md must sit in the report folder).
+// WriteMarkdown writes the report as one markdown document: the claims, a
+// summary (one line per experiment, then the database and the published
+// numbers), a legend, then per experiment its tables, its figures by
+// group (relative links figures/…, so report.md must sit in the report
+// folder) and its notes.
 func WriteMarkdown(w io.Writer, rep *Report) error {
 	v := newReportView(rep)
 	b := &mdWriter{}
@@ -16,6 +18,14 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 		b.block("## Claims")
 		writeMarkdownTable(b, v.Claims)
 		b.block("The claims table as CSV: [" + ClaimsFile + "](" + ClaimsFile + ").")
+	}
+	b.block("## Summary")
+	if len(v.Overview) > 0 {
+		lines := make([]string, len(v.Overview))
+		for i, o := range v.Overview {
+			lines[i] = o.Name + ": " + o.Text
+		}
+		b.block(mdLines(lines, "- "))
 	}
 	b.block(mdLines(v.Summary, ""))
 	if len(v.Experiments) > 0 {
@@ -34,11 +44,15 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 		for _, t := range e.Tables {
 			writeMarkdownTable(b, t)
 		}
-		if len(e.Figures) > 0 {
+		if len(e.Groups) > 0 {
 			b.block("### Figures")
-			for _, f := range e.Figures {
-				b.block("![" + mdText(f.Title) + "](" + f.Path + ".png)")
-				b.block(mdText(f.Caption) + " [PNG](" + f.Path + ".png), [SVG](" + f.Path + ".svg)")
+			for _, g := range e.Groups {
+				b.block("#### " + mdText(g.Title))
+				b.block(mdText(g.Caption))
+				for _, f := range g.Figures {
+					b.block("![" + mdText(f.Title) + "](" + f.Path + ".png)")
+					b.block(mdText(f.Caption) + " [PNG](" + f.Path + ".png), [SVG](" + f.Path + ".svg)")
+				}
 			}
 		}
 		if len(e.Notes) > 0 {

@@ -3,7 +3,6 @@ package report
 import (
 	"bytes"
 	"encoding/xml"
-	"github.com/replicate-emd/replicate/datasets"
 	"image/png"
 	"io"
 	"math"
@@ -18,6 +17,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/replicate-emd/replicate/datasets"
 	"github.com/replicate-emd/replicate/results"
 )
 
@@ -213,7 +213,7 @@ func TestWriteAll_Golden(t *testing.T) {
 		"## empty — synthetic",
 		"## digits — synthetic",
 		"## Published tables without runs",
-		"](figures/grid-smoke-curves-acc.png)",
+		"](figures/grid-smoke-curves-val-acc.png)",
 		"The headline table as CSV: [tables/adience.csv](tables/adience.csv).",
 	} {
 		if !strings.Contains(md, want) {
@@ -266,8 +266,8 @@ func TestWriteAll_Deterministic(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		"figures/grid-smoke-curves-acc.png", "figures/grid-smoke-curves-acc.svg",
-		"figures/adience-paper-curves-acc.png",
+		"figures/grid-smoke-curves-val-acc.png", "figures/grid-smoke-curves-test-acc.svg",
+		"figures/adience-paper-curves-test-acc.png",
 		"figures/grid-smoke-xe-emd1-lr-0.01-ground-distance-epoch-003.png",
 		"figures/grid-smoke-xe-emd1-lr-0.01-ground-distance-epoch-005.svg",
 		"figures/grid-smoke-xe-emd1-lr-0.01-confusion.png",
@@ -481,7 +481,10 @@ func TestDrawHeat_Sizes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := drawHeat(draw.New(c), "t", "x", "y", m, blues(), true, "%.0f"); err != nil {
+			cm := sharesMap()
+			cm.SetMax(float64(n * n))
+			h := heat{title: "t", xlabel: "x", ylabel: "y", m: m, cm: cm, format: "%.0f", scale: "count"}
+			if err := drawHeat(draw.New(c), h); err != nil {
 				t.Errorf("%d classes, %s: %v", n, ext, err)
 			}
 			var b bytes.Buffer

@@ -2,11 +2,13 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/replicate-emd/replicate/datasets"
+	"github.com/replicate-emd/replicate/results"
 )
 
 // The markdown and HTML writers render the same views, so the page holds
@@ -30,14 +32,45 @@ type experimentView struct {
 	Heading string
 	Intro   []string
 	Tables  []textTable
-	Figures []*Figure
+	Groups  []figureGroup // the figures, by group, in order
 	Notes   []string
 }
+
+// figureGroup is figures shown side by side: the two splits of a
+// profile's learning curves, a profile's confusion matrices (one per
+// loss), a row's learned ground distance at its first and last epoch.
+type figureGroup struct {
+	Kind    string // the figures' Kind
+	Title   string
+	Caption string // what the group's figures share: scale, reading
+	Figures []*Figure
+}
+
+// overviewLine is one experiment in the summary: its section's ID, its
+// name and what its runs were.
+type overviewLine struct {
+	ID, Name, Text string
+}
+
+// tocEntry is one link of the table of contents.
+type tocEntry struct {
+	ID, Text string
+}
+
+// The IDs of the report's fixed sections (the HTML page's anchors).
+const (
+	idClaims   = "claims"
+	idSummary  = "summary"
+	idHowTo    = "how-to-read"
+	idUnrun    = "unrun"
+	idContents = "contents"
+)
 
 // reportView is the whole report.
 type reportView struct {
 	Title       string
-	Claims      textTable // the paper's claims, first
+	Claims      textTable      // the paper's claims, first
+	Overview    []overviewLine // one line per experiment
 	Summary     []string
 	Legend      []string
 	Experiments []experimentView
@@ -54,7 +87,104 @@ func newReportView(rep *Report) reportView {
 		v.Unrun = append(v.Unrun, fmt.Sprintf("%s (%s): no run in the database; the published table has %d row(s), %d known value(s), %d empty slot(s).",
 			t.Experiment, t.Dataset, len(t.Rows), known, empty))
 	}
+	uniqueIDs(&v)
+	for i, e := range rep.Experiments {
+		v.Overview = append(v.Overview, overviewLine{ID: v.Experiments[i].ID, Name: e.Name, Text: overviewText(e)})
+	}
 	return v
+}
+
+// uniqueIDs makes every anchor of the page unique: the fixed sections
+// keep theirs, an experiment's section or table whose ID is taken gets a
+// suffix -2, -3, ….
+func uniqueIDs(v *reportView) {
+	used := map[string]bool{idClaims: true, idSummary: true, idHowTo: true, idUnrun: true, idContents: true}
+	unique := func(id string) string {
+		out := id
+		for i := 2; used[out]; i++ {
+			out = fmt.Sprintf("%s-%d", id, i)
+		}
+		used[out] = true
+		return out
+	}
+	v.Claims.ID = unique(v.Claims.ID)
+	for i := range v.Experiments {
+		e := &v.Experiments[i]
+		e.ID = unique(e.ID)
+		for j := range e.Tables {
+			e.Tables[j].ID = unique(e.Tables[j].ID)
+		}
+	}
+}
+
+// toc lists the page's sections: the claims, the summary, how to read the
+// tables, each experiment, the published tables without runs.
+func (v reportView) toc() []tocEntry {
+	var out []tocEntry
+	if len(v.Claims.Rows) > 0 {
+		out = append(out, tocEntry{idClaims, "Claims"})
+	}
+	out = append(out, tocEntry{idSummary, "Summary"})
+	if len(v.Experiments) > 0 {
+		out = append(out, tocEntry{idHowTo, "How to read the tables"})
+	}
+	for _, e := range v.Experiments {
+		out = append(out, tocEntry{e.ID, e.Heading})
+	}
+	if len(v.Unrun) > 0 {
+		out = append(out, tocEntry{idUnrun, "Published tables without runs"})
+	}
+	return out
+}
+
+// overviewText says what an experiment's runs were: how many ended how,
+// under which profiles, with which losses.
+func overviewText(e *Experiment) string {
+	finished := 0
+	for _, r := range e.Rows {
+		finished += r.Runs
+	}
+	counts := map[results.RunStatus]int{}
+	total := finished
+	for _, u := range e.Unfinished {
+		counts[u.Status] += u.N
+		total += u.N
+	}
+	s := fmt.Sprintf("%d run(s): %d finished, %d failed, %d interrupted", total, finished,
+		counts[results.StatusFailed], counts[results.StatusInterrupted])
+	for _, u := range e.Unfinished {
+		if u.Status != results.StatusFailed && u.Status != results.StatusInterrupted {
+			s += fmt.Sprintf(", %d %s", u.N, u.Status)
+		}
+	}
+	var lossNames []string
+	for _, r := range e.Rows {
+		if !slices.Contains(lossNames, r.Loss) {
+			lossNames = append(lossNames, r.Loss)
+		}
+	}
+	if finished == 0 {
+		return s + "; no finished run."
+	}
+	return s + "; profiles: " + orNone(e.Profiles) + "; losses: " + orNone(lossNames) + "."
+}
+
+// figureGroups gathers the figures of an experiment by group, in the
+// order of their first figure.
+func figureGroups(figs []*Figure) []figureGroup {
+	var out []figureGroup
+	at := map[string]int{}
+	for _, f := range figs {
+		key := f.Kind + "\x00" + f.group
+		i, ok := at[key]
+		if !ok {
+			i = len(out)
+			at[key] = i
+			out = append(out, figureGroup{Kind: f.Kind, Title: f.group, Caption: f.groupCaption})
+		}
+		out[i].Figures = append(out[i].Figures, f)
+	}
+	return out
 }
 
 func summary(rep *Report) []string {
@@ -89,7 +219,7 @@ func levelText(level float64) string {
 
 func newExperimentView(rep *Report, e *Experiment) experimentView {
 	id := fileStem(e.Name)
-	v := experimentView{ID: id, Heading: e.Name, Figures: e.Figures, Notes: e.Notes}
+	v := experimentView{ID: id, Heading: e.Name, Groups: figureGroups(e.Figures), Notes: e.Notes}
 	if e.Dataset != "" {
 		v.Heading += " — " + e.Dataset
 	}

@@ -4,8 +4,12 @@
 // and artifacts. A run records, when it starts, the facts the report reads
 // instead of re-deriving them: its task and its setting (migration
 // 0003_run_facts.sql; the runs of older databases get them from
-// fill_facts.sql when migrated or merged). It is the only package that
-// speaks SQL.
+// fill_facts.sql when migrated or merged). A run retrained with --rerun
+// keeps its earlier attempt under the key KEY~N with status superseded
+// (Supersede; migration 0004_superseded_overrides.sql, which also records
+// a run's --set overrides): the queries by key and by status finished,
+// the report's among them, see the live attempt only, and Merge copies
+// every attempt once. It is the only package that speaks SQL.
 package results
 
 import (

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -29,15 +30,24 @@ var mergeTables = []struct {
 }{
 	{"runs", "key", []string{"key", "experiment", "dataset", "loss", "fold", "seed", "profile", "config", "status",
 		"started", "finished", "wall_seconds", "epochs_done", "error", "heartbeat", "go_version", "os_arch",
-		"cpu_model", "git_commit", "git_dirty", "owner", "blas", "task", "setting"}},
+		"cpu_model", "git_commit", "git_dirty", "owner", "blas", "task", "setting", "prior_status", "overrides"}},
 	{"metrics", "run", []string{"run", "epoch", "split", "metric", "value"}},
 	{"artifacts", "run", []string{"run", "name", "kind", "epoch", "path", "data", "created"}},
 }
 
 // Merge copies the runs of the database at path into d, with their
 // metrics and artifacts. On a key both hold, the output keeps its own run
-// unless its run is not finished and the input's is: a finished run always
-// wins, and merging the same input twice changes nothing.
+// unless its run is not finished and the input's is (a finished run always
+// wins), or the input's run is a rerun of the output's (the input holds the
+// output's attempt as superseded); merging the same input twice changes
+// nothing.
+//
+// Superseded attempts (KEY~N, see Supersede) are copied too, each once: an
+// attempt is known by its run, start time and owner, and one the output
+// already holds, under any key of the run, is not copied again. An attempt
+// whose key the output uses for another attempt gets the next free number.
+// A live run of the input whose attempt the output holds as superseded is
+// not copied back.
 //
 // The input is opened read-only and never written. It must be a replicate
 // database (see OpenReadOnly for what is refused); one of an older schema
@@ -90,7 +100,12 @@ func (d *DB) merge(ctx context.Context, path string) (MergeStats, error) {
 	if err != nil {
 		return st, err
 	}
-	for _, q := range steps {
+	for i, q := range steps {
+		if i == len(steps)-copySteps { // the picks are made: number the attempts
+			if err := renumberAttempts(ctx, tx); err != nil {
+				return st, err
+			}
+		}
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return st, err
 		}
@@ -134,32 +149,118 @@ func detach(ctx context.Context, conn *sql.Conn) {
 	conn.Close()
 }
 
-// mergeSteps returns the statements that copy the runs of "src" that
-// merge_pick selects, after dropping the output's runs they replace. Every
+// copySteps is the number of statements at the end of mergeSteps' list
+// that copy rows (one per table, and the facts): the picks come before.
+var copySteps = len(mergeTables) + 1
+
+// mergeSteps returns the statements that pick the runs of "src" to copy
+// (merge_pick: the input's key, whether it replaces the output's run, the
+// key it gets), drop the output's runs they replace, and copy them. Every
 // copy names its columns: those of the current schema that the input has.
 func mergeSteps(ctx context.Context, tx *sql.Tx) ([]string, error) {
-	steps := []string{
-		`CREATE TEMP TABLE IF NOT EXISTS merge_pick (key TEXT PRIMARY KEY, replace INTEGER NOT NULL)`,
-		`DELETE FROM merge_pick`,
-		`INSERT INTO merge_pick (key, replace)
-			SELECT s.key, m.key IS NOT NULL FROM src.runs s LEFT JOIN main.runs m ON m.key = s.key
-			WHERE m.key IS NULL OR (m.status != 'finished' AND s.status = 'finished')`,
-		`DELETE FROM main.runs WHERE key IN (SELECT key FROM merge_pick)`,
+	runCols, err := inputColumns(ctx, tx, "runs", mergeTables[0].columns)
+	if err != nil {
+		return nil, err
 	}
+	// An input of migration 0002 or later knows its runs' owners, which
+	// (with the start time) tell one attempt from another; one of 0004 or
+	// later may hold superseded attempts.
+	hasOwner, hasAttempts := slices.Contains(runCols, "owner"), slices.Contains(runCols, "prior_status")
+	live := `INSERT INTO merge_pick (key, replace, new_key)
+			SELECT s.key, m.key IS NOT NULL, s.key FROM src.runs s LEFT JOIN main.runs m ON m.key = s.key
+			WHERE (m.key IS NULL OR (m.status != 'finished' AND s.status = 'finished')`
+	if hasAttempts {
+		live += ` OR (NOT (m.started = s.started AND m.owner = s.owner) AND EXISTS (SELECT 1 FROM src.runs ss
+				WHERE ss.status = 'superseded' AND substr(ss.key, 1, length(s.key) + 1) = s.key || '~'
+				AND ss.started = m.started AND ss.owner = m.owner))`
+	}
+	live += `)`
+	if hasAttempts {
+		live += ` AND s.status != 'superseded'`
+	}
+	if hasOwner {
+		live += ` AND NOT EXISTS (SELECT 1 FROM main.runs mm WHERE mm.status = 'superseded'
+				AND substr(mm.key, 1, length(s.key) + 1) = s.key || '~' AND mm.started = s.started AND mm.owner = s.owner)`
+	}
+	steps := []string{
+		`CREATE TEMP TABLE IF NOT EXISTS merge_pick (key TEXT PRIMARY KEY, replace INTEGER NOT NULL, new_key TEXT NOT NULL)`,
+		`DELETE FROM merge_pick`,
+		live,
+	}
+	if hasAttempts {
+		steps = append(steps, `INSERT INTO merge_pick (key, replace, new_key)
+			SELECT s.key, 0, s.key FROM src.runs s
+			WHERE s.status = 'superseded' AND instr(s.key, '~') > 0 AND NOT EXISTS (SELECT 1 FROM main.runs m
+				WHERE m.started = s.started AND m.owner = s.owner
+				AND (m.key = substr(s.key, 1, instr(s.key, '~') - 1) OR substr(m.key, 1, instr(s.key, '~')) = substr(s.key, 1, instr(s.key, '~')))
+				AND m.key NOT IN (SELECT key FROM merge_pick WHERE replace = 1))`)
+	}
+	steps = append(steps, `DELETE FROM main.runs WHERE key IN (SELECT key FROM merge_pick WHERE replace = 1)`)
 	for _, t := range mergeTables {
 		cols, err := inputColumns(ctx, tx, t.name, t.columns)
 		if err != nil {
 			return nil, err
 		}
 		if len(cols) == 0 { // a table a later migration added
+			steps = append(steps, `SELECT 1`)
 			continue
 		}
-		list := strings.Join(cols, ", ")
-		steps = append(steps, `INSERT INTO main.`+t.name+` (`+list+`) SELECT `+list+` FROM src.`+t.name+
-			` WHERE `+t.key+` IN (SELECT key FROM merge_pick)`)
+		exprs := make([]string, len(cols))
+		for i, c := range cols {
+			exprs[i] = "s." + c
+			if c == t.key {
+				exprs[i] = "p.new_key"
+			}
+		}
+		steps = append(steps, `INSERT INTO main.`+t.name+` (`+strings.Join(cols, ", ")+`) SELECT `+strings.Join(exprs, ", ")+
+			` FROM src.`+t.name+` s JOIN merge_pick p ON p.key = s.`+t.key)
 	}
 	// The runs of an older input come without their facts.
 	return append(steps, fillFacts), nil
+}
+
+// renumberAttempts gives each superseded attempt merge_pick copies whose
+// key the output already uses (for another attempt) the next number free
+// in both databases.
+func renumberAttempts(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT p.key FROM merge_pick p JOIN main.runs m ON m.key = p.key
+		WHERE p.replace = 0 AND instr(p.key, '~') > 0 ORDER BY p.key`)
+	if err != nil {
+		return err
+	}
+	var clashes []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			rows.Close()
+			return err
+		}
+		clashes = append(clashes, k)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	next := map[string]int{} // base key → the last number given
+	for _, k := range clashes {
+		base := BaseKey(k)
+		if _, ok := next[base]; !ok {
+			a, err := lastAttempt(ctx, tx, "main", base)
+			if err != nil {
+				return err
+			}
+			b, err := lastAttempt(ctx, tx, "src", base)
+			if err != nil {
+				return err
+			}
+			next[base] = max(a, b)
+		}
+		next[base]++
+		if _, err := tx.ExecContext(ctx, `UPDATE merge_pick SET new_key = ? WHERE key = ?`, base+SupersededSep+strconv.Itoa(next[base]), k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // inputColumns returns those of columns that the input's table has, in the

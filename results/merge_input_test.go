@@ -3,6 +3,7 @@ package results
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -57,7 +58,7 @@ func TestDB_Merge_ReorderedColumns(t *testing.T) {
 		Config: `{"a":1}`, Task: "scored", Setting: "b=2", Status: StatusFinished, WallSeconds: 60, EpochsDone: 3, Owner: "host:1:n",
 		Env: Env{GoVersion: "go1.x", OSArch: "linux/amd64", CPUModel: "cpu", GitCommit: "abc", GitDirty: true, BLAS: "gonum"}}
 	want.Started, want.Finished, want.Heartbeat = r.Started, r.Finished, r.Heartbeat
-	if r != want {
+	if !reflect.DeepEqual(r, want) {
 		t.Errorf("merged run\n%+v\nwant\n%+v", r, want)
 	}
 	if got := r.Started.Format("15:04:05") + " " + r.Finished.Format("15:04:05"); got != "03:04:05 03:05:05" {

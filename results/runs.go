@@ -3,6 +3,7 @@ package results
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -21,6 +22,10 @@ const (
 	StatusFailed      RunStatus = "failed"
 	StatusDiverged    RunStatus = "diverged"    // the loss became NaN or Inf
 	StatusInterrupted RunStatus = "interrupted" // stopped by a signal; resumes from its checkpoint
+	// StatusSuperseded marks an earlier attempt of a run retrained with
+	// --rerun (see Supersede): kept under the key KEY~N, never resumed, and
+	// left out of the runs Runs and Experiments return by default.
+	StatusSuperseded RunStatus = "superseded"
 )
 
 // Run is one row of the runs table.
@@ -40,8 +45,14 @@ type Run struct {
 	// Setting is the text of the run's setting (settings.Setting: every
 	// field of its configuration but its coordinates), recorded when it
 	// starts.
-	Setting     string
-	Status      RunStatus
+	Setting string
+	// Overrides are the --set overrides ("key=value") that gave the run's
+	// profile, recorded when it starts; nil when none.
+	Overrides []string
+	Status    RunStatus
+	// PriorStatus is the status a superseded attempt had when a rerun
+	// superseded it; "" otherwise.
+	PriorStatus RunStatus
 	Started     time.Time
 	Finished    time.Time // zero while running
 	WallSeconds float64
@@ -82,7 +93,7 @@ var ErrBusy = errors.New("run is running in another process")
 var ErrNotOwner = errors.New("run is held by another process")
 
 // StartRun records that run r starts now, held by r.Owner, with its facts
-// (r.Task, r.Setting). A run already
+// (r.Task, r.Setting) and overrides. A run already
 // finished is left alone and ErrFinished returned; a run running with a
 // fresh heartbeat under another owner gives ErrBusy; a run left failed,
 // diverged, interrupted, or running with a stale heartbeat (its process
@@ -110,8 +121,8 @@ func (d *DB) StartRun(ctx context.Context, r Run) (int, error) {
 	case err == nil:
 		_, err = tx.ExecContext(ctx, `UPDATE runs SET status = ?, started = ?, heartbeat = ?, owner = ?, finished = NULL,
 			wall_seconds = NULL, error = '', go_version = ?, os_arch = ?, cpu_model = ?, git_commit = ?, git_dirty = ?, blas = ?,
-			task = ?, setting = ? WHERE key = ?`, StatusRunning, d.now(), d.now(), r.Owner, r.Env.GoVersion, r.Env.OSArch, r.Env.CPUModel,
-			r.Env.GitCommit, r.Env.GitDirty, r.Env.BLAS, r.Task, r.Setting, r.Key)
+			task = ?, setting = ?, overrides = ? WHERE key = ?`, StatusRunning, d.now(), d.now(), r.Owner, r.Env.GoVersion, r.Env.OSArch, r.Env.CPUModel,
+			r.Env.GitCommit, r.Env.GitDirty, r.Env.BLAS, r.Task, r.Setting, overridesText(r.Overrides), r.Key)
 		if err != nil {
 			return 0, fmt.Errorf("start run %s: %w", r.Key, err)
 		}
@@ -121,15 +132,25 @@ func (d *DB) StartRun(ctx context.Context, r Run) (int, error) {
 	}
 	now := d.now()
 	_, err = tx.ExecContext(ctx, `INSERT INTO runs (key, experiment, dataset, loss, fold, seed, profile, config,
-		status, started, heartbeat, owner, go_version, os_arch, cpu_model, git_commit, git_dirty, blas, task, setting)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		status, started, heartbeat, owner, go_version, os_arch, cpu_model, git_commit, git_dirty, blas, task, setting, overrides)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.Key, r.Experiment, r.Dataset, r.Loss, r.Fold, int64(r.Seed), r.Profile, r.Config,
 		StatusRunning, now, now, r.Owner, r.Env.GoVersion, r.Env.OSArch, r.Env.CPUModel, r.Env.GitCommit, r.Env.GitDirty, r.Env.BLAS,
-		r.Task, r.Setting)
+		r.Task, r.Setting, overridesText(r.Overrides))
 	if err != nil {
 		return 0, fmt.Errorf("start run %s: %w", r.Key, err)
 	}
 	return 0, tx.Commit()
+}
+
+// overridesText is the overrides column's text: a JSON array, or ” for
+// none.
+func overridesText(overrides []string) string {
+	if len(overrides) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(overrides) // strings only: cannot fail
+	return string(b)
 }
 
 // stale reports whether a heartbeat time is older than StaleAfter.
@@ -238,32 +259,48 @@ func (d *DB) FinishRun(ctx context.Context, key, owner string, status RunStatus,
 	return tx.Commit()
 }
 
-// RunFilter selects runs; empty fields match everything.
+// RunFilter selects runs; empty fields match everything. Superseded
+// attempts are left out unless WithSuperseded is set or Status asks for
+// them.
 type RunFilter struct {
 	Experiment string
 	Status     RunStatus
+	Loss       string
+	Profile    string
+	// WithSuperseded includes the superseded attempts of rerun runs.
+	WithSuperseded bool
 }
 
-const runColumns = `key, experiment, dataset, loss, fold, seed, profile, config, task, setting, status, started,
-	COALESCE(finished, ''), COALESCE(wall_seconds, 0), epochs_done, error, owner, heartbeat,
+// where returns the SQL condition of the filter on the runs table (as
+// alias r) and its arguments; "1" selects every run.
+func (f RunFilter) where() (string, []any) {
+	var conds []string
+	var args []any
+	for _, c := range []struct{ column, value string }{
+		{"r.experiment", f.Experiment}, {"r.status", string(f.Status)}, {"r.loss", f.Loss}, {"r.profile", f.Profile},
+	} {
+		if c.value != "" {
+			conds, args = append(conds, c.column+" = ?"), append(args, c.value)
+		}
+	}
+	if !f.WithSuperseded && f.Status == "" {
+		conds, args = append(conds, "r.status != ?"), append(args, StatusSuperseded)
+	}
+	if len(conds) == 0 {
+		return "1", nil
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+const runColumns = `key, experiment, dataset, loss, fold, seed, profile, config, task, setting, overrides, status, prior_status,
+	started, COALESCE(finished, ''), COALESCE(wall_seconds, 0), epochs_done, error, owner, heartbeat,
 	go_version, os_arch, cpu_model, git_commit, git_dirty, blas`
 
 // Runs returns the runs matching f, ordered by experiment, loss, fold, key.
 func (d *DB) Runs(ctx context.Context, f RunFilter) ([]Run, error) {
-	var where []string
-	var args []any
-	if f.Experiment != "" {
-		where, args = append(where, "experiment = ?"), append(args, f.Experiment)
-	}
-	if f.Status != "" {
-		where, args = append(where, "status = ?"), append(args, f.Status)
-	}
-	q := `SELECT ` + runColumns + ` FROM runs`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY experiment, loss, fold, key"
-	rows, err := d.db.QueryContext(ctx, q, args...)
+	where, args := f.where()
+	rows, err := d.db.QueryContext(ctx, `SELECT `+runColumns+` FROM runs AS r WHERE `+where+
+		` ORDER BY experiment, loss, fold, key`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list runs: %w", err)
 	}
@@ -297,12 +334,18 @@ type scanner interface{ Scan(dest ...any) error }
 func scanRun(s scanner) (Run, error) {
 	var r Run
 	var seed int64
-	var started, finished, heartbeat string
+	var started, finished, heartbeat, overrides string
 	err := s.Scan(&r.Key, &r.Experiment, &r.Dataset, &r.Loss, &r.Fold, &seed, &r.Profile, &r.Config, &r.Task, &r.Setting,
-		&r.Status, &started, &finished, &r.WallSeconds, &r.EpochsDone, &r.Error, &r.Owner, &heartbeat,
+		&overrides, &r.Status, &r.PriorStatus, &started, &finished, &r.WallSeconds, &r.EpochsDone, &r.Error, &r.Owner, &heartbeat,
 		&r.Env.GoVersion, &r.Env.OSArch, &r.Env.CPUModel, &r.Env.GitCommit, &r.Env.GitDirty, &r.Env.BLAS)
 	if err != nil {
 		return Run{}, err
+	}
+	if overrides != "" {
+		// Written by overridesText; a value that does not parse is kept whole.
+		if json.Unmarshal([]byte(overrides), &r.Overrides) != nil {
+			r.Overrides = []string{overrides}
+		}
 	}
 	r.Seed = uint64(seed)
 	r.Started, _ = time.Parse(time.RFC3339, started)
@@ -363,9 +406,10 @@ func (d *DB) queryMetrics(ctx context.Context, q string, args ...any) (map[strin
 	return out, rows.Err()
 }
 
-// Experiments returns the names of the experiments with at least one run.
+// Experiments returns the names of the experiments with at least one run
+// that is not a superseded attempt.
 func (d *DB) Experiments(ctx context.Context) ([]string, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT DISTINCT experiment FROM runs ORDER BY experiment`)
+	rows, err := d.db.QueryContext(ctx, `SELECT DISTINCT experiment FROM runs WHERE status != ? ORDER BY experiment`, StatusSuperseded)
 	if err != nil {
 		return nil, fmt.Errorf("list experiments: %w", err)
 	}

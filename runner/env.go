@@ -2,37 +2,71 @@ package runner
 
 import (
 	"bufio"
-	"context"
 	"os"
-	"os/exec"
 	"runtime"
 	"runtime/debug"
 	"strings"
-	"time"
 
 	"github.com/replicate-emd/replicate/models"
 	"github.com/replicate-emd/replicate/results"
 )
 
-// CurrentEnv describes this process: Go version, OS/arch, CPU model, the
-// BLAS gorgonia uses, and the git commit (with a dirty flag) of the build or
-// of the working directory.
-func CurrentEnv() results.Env {
-	env := results.Env{GoVersion: runtime.Version(), OSArch: runtime.GOOS + "/" + runtime.GOARCH, CPUModel: cpuModel(), BLAS: models.BLAS()}
-	if info, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range info.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				env.GitCommit = s.Value
-			case "vcs.modified":
-				env.GitDirty = s.Value == "true"
-			}
+// Build is what the binary knows of the code it was built from: its
+// module and the module's version, and the commit with its dirty flag from
+// the build's VCS stamp. The stamp is the only source: the working
+// directory the binary runs in says nothing of the code it runs. go build
+// and go install of a git checkout stamp it; go run and go test builds,
+// and builds with -buildvcs=false, do not (Stamped false, Commit "").
+type Build struct {
+	Module     string // e.g. github.com/replicate-emd/replicate
+	Version    string // the module's version: a tag, a pseudo-version, or (devel)
+	Commit     string // vcs.revision; "" without a stamp
+	CommitTime string // vcs.time (RFC 3339); "" without a stamp
+	Dirty      bool   // vcs.modified: the checkout had uncommitted changes
+	Stamped    bool   // the build carries a VCS stamp
+}
+
+// NoStamp says why a build records no commit and what to do about it.
+const NoStamp = "unknown (no VCS stamp; build with go build/go install from a clean checkout)"
+
+// CurrentBuild describes this binary (runtime/debug.ReadBuildInfo).
+func CurrentBuild() Build {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return Build{Version: "(devel)"}
+	}
+	return BuildOf(info)
+}
+
+// BuildOf reads a Build from a binary's build information.
+func BuildOf(info *debug.BuildInfo) Build {
+	b := Build{Module: info.Main.Path, Version: info.Main.Version}
+	if b.Version == "" {
+		b.Version = "(devel)"
+	}
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			b.Commit, b.Stamped = s.Value, true
+		case "vcs.time":
+			b.CommitTime = s.Value
+		case "vcs.modified":
+			b.Dirty = s.Value == "true"
 		}
 	}
-	if env.GitCommit == "" {
-		env.GitCommit, env.GitDirty = gitState()
+	if !b.Stamped {
+		b.Dirty = false
 	}
-	return env
+	return b
+}
+
+// CurrentEnv describes this process: Go version, OS/arch, CPU model, the
+// BLAS gorgonia uses, and the commit (with a dirty flag) of the binary's
+// build (CurrentBuild): empty when the build carries no VCS stamp.
+func CurrentEnv() results.Env {
+	b := CurrentBuild()
+	return results.Env{GoVersion: runtime.Version(), OSArch: runtime.GOOS + "/" + runtime.GOARCH, CPUModel: cpuModel(),
+		BLAS: models.BLAS(), GitCommit: b.Commit, GitDirty: b.Dirty}
 }
 
 func cpuModel() string {
@@ -48,17 +82,4 @@ func cpuModel() string {
 		}
 	}
 	return runtime.GOARCH
-}
-
-// gitState asks git about the working directory; without git it returns
-// empty values.
-func gitState() (string, bool) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "git", "rev-parse", "HEAD").Output()
-	if err != nil {
-		return "", false
-	}
-	status, err := exec.CommandContext(ctx, "git", "status", "--porcelain", "--untracked-files=no").Output()
-	return strings.TrimSpace(string(out)), err == nil && len(strings.TrimSpace(string(status))) > 0
 }

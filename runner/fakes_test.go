@@ -139,6 +139,28 @@ func (s *fakeStore) FinishRun(_ context.Context, key, owner string, status resul
 	})
 }
 
+func (s *fakeStore) Supersede(_ context.Context, key, owner string, _ func(path, oldKey, newKey string) (string, error)) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.runs[key]
+	switch {
+	case !ok:
+		return "", nil
+	case r.status == results.StatusRunning && r.owner != owner && s.live[r.owner]:
+		return "", results.ErrBusy
+	}
+	n := 1
+	for s.runs[fmt.Sprintf("%s~%d", key, n)] != nil {
+		n++
+	}
+	newKey := fmt.Sprintf("%s~%d", key, n)
+	r.status = results.StatusSuperseded
+	s.runs[newKey] = r
+	delete(s.runs, key)
+	s.calls = append(s.calls, "supersede "+key)
+	return newKey, nil
+}
+
 var _ Store = (*fakeStore)(nil)
 
 // fakeReporter records what it is told. panicOn names a method that

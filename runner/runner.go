@@ -4,7 +4,8 @@
 // registry, and its setting), loads its data through the datasets
 // registry, trains it, and records its life cycle and per-epoch metrics in
 // the store. Several runs may train at once (Jobs); the store serialises
-// the writes.
+// the writes. With Rerun, every run trains again from scratch, its
+// recorded attempt kept by the store as superseded.
 package runner
 
 import (
@@ -38,6 +39,10 @@ type Store interface {
 	Heartbeat(ctx context.Context, key, owner string) error
 	AppendMetrics(ctx context.Context, key, owner string, ms []results.Metric) error
 	FinishRun(ctx context.Context, key, owner string, status results.RunStatus, errText string) error
+	// Supersede keeps the recorded attempt of run key as a superseded one
+	// (results.DB.Supersede) and returns its new key, "" when there is
+	// none; results.ErrBusy when another live process holds it.
+	Supersede(ctx context.Context, key, owner string, relocate func(path, oldKey, newKey string) (string, error)) (string, error)
 }
 
 // Reporter is told about progress; calls may come from several goroutines.
@@ -53,6 +58,8 @@ type Reporter interface {
 // Summary counts what a call to Run did.
 type Summary struct {
 	Skipped, Busy, Finished, Failed, Diverged, Interrupted int
+	// Superseded counts the recorded attempts a rerun kept as superseded.
+	Superseded int
 }
 
 // ErrPartial is returned when every run was attempted but some failed or
@@ -67,6 +74,10 @@ type Runner struct {
 	Env      results.Env
 	// Jobs is the number of runs trained at once (at least 1).
 	Jobs int
+	// Rerun trains every run again from scratch, a finished one too: the
+	// recorded attempt is kept as superseded (Store.Supersede), with its
+	// final checkpoint, and the run's resumable checkpoint is dropped.
+	Rerun bool
 	// CheckpointDir holds one checkpoint file per run (<key>.ckpt), written
 	// after every epoch; a run started again resumes from it. Empty
 	// disables checkpoints.
@@ -112,9 +123,12 @@ func (r *Runner) Run(ctx context.Context, specs []experiments.RunSpec) (Summary,
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				outcome, err := r.runOne(ctx, specs[i], i, len(specs))
+				outcome, superseded, err := r.runOne(ctx, specs[i], i, len(specs))
 				mu.Lock()
 				count(&sum, outcome)
+				if superseded {
+					sum.Superseded++
+				}
 				if err != nil && firstErr == nil {
 					firstErr = err
 					cancel()
@@ -179,9 +193,9 @@ func count(s *Summary, o outcome) {
 // fails this run only: inside the training it becomes the run's failed
 // result (trainRecovered); elsewhere (the store, the reporter) it is
 // recorded by recordPanic.
-func (r *Runner) runOne(ctx context.Context, spec experiments.RunSpec, index, total int) (out outcome, err error) {
+func (r *Runner) runOne(ctx context.Context, spec experiments.RunSpec, index, total int) (out outcome, superseded bool, err error) {
 	if ctx.Err() != nil {
-		return outNone, nil
+		return outNone, false, nil
 	}
 	var key string
 	started := false
@@ -191,13 +205,32 @@ func (r *Runner) runOne(ctx context.Context, spec experiments.RunSpec, index, to
 		}
 	}()
 	key = spec.Key()
+	if r.Rerun {
+		switch old, err := r.supersede(ctx, spec, key); {
+		case errors.Is(err, results.ErrBusy):
+			r.report(func(rep Reporter) { rep.RunSkipped(spec, "running in another process") })
+			return outBusy, false, nil
+		case err != nil:
+			return outNone, false, err
+		default:
+			superseded = old != ""
+		}
+	}
+	out, err = r.startAndTrain(ctx, spec, key, index, total, &started)
+	return out, superseded, err
+}
+
+// startAndTrain records that the run starts, trains it and records how it
+// ended; started tells runOne's panic handler that the run was recorded
+// as started.
+func (r *Runner) startAndTrain(ctx context.Context, spec experiments.RunSpec, key string, index, total int, started *bool) (outcome, error) {
 	// A task the registry cannot tell (the data's file is unreadable) is
 	// left unknown: the load fails the run with the reason.
 	task, _ := r.Data.Task(spec)
 	prev, err := r.Store.StartRun(ctx, results.Run{
 		Key: key, Experiment: spec.Experiment, Dataset: spec.Dataset.Name, Loss: spec.Loss,
 		Fold: spec.Fold, Seed: spec.Seed, Profile: spec.Profile, Config: string(spec.Canonical()),
-		Task: string(task), Setting: spec.Setting().String(),
+		Task: string(task), Setting: spec.Setting().String(), Overrides: spec.Overrides,
 		Owner: r.Owner, Env: r.Env,
 	})
 	switch {
@@ -210,7 +243,7 @@ func (r *Runner) runOne(ctx context.Context, spec experiments.RunSpec, index, to
 	case err != nil:
 		return outNone, err
 	}
-	started = true
+	*started = true
 	r.report(func(rep Reporter) { rep.RunStarted(spec, index, total) })
 	start := r.Now()
 	stopBeat := r.heartbeat(ctx, key)

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/replicate-emd/replicate/datasets"
+	"github.com/replicate-emd/replicate/suggest"
 )
 
 func newDataCmd(g *globalOptions) *cobra.Command {
@@ -55,8 +56,14 @@ line, or a missing or unreadable image. With --lenient it fails only when nothin
 be read at all.`, datasetList()),
 		Example: `  replicate data check adience --root ~/data/adience
   replicate data check adience --root ../shared/real-samples/adience --lenient --json`,
-		Args: cobra.ExactArgs(1),
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeDatasetArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := datasets.Lookup(args[0]); err != nil {
+				// The registry's sentinel, in the words of suggest.Unknown.
+				msg := strings.TrimPrefix(suggest.Unknown("dataset", args[0], datasets.Names()), datasets.ErrUnknownDataset.Error())
+				return fmt.Errorf("%w%s", datasets.ErrUnknownDataset, msg)
+			}
 			opts.SkipImages = skipImages
 			rep, checkErr := datasets.Check(cmd.Context(), args[0], root, opts)
 			if rep == nil {

@@ -50,6 +50,7 @@ $, ; or #.`, launch.MaxShards),
 	f.BoolVar(&opts.slurm, "slurm", false, "write Slurm scripts")
 	f.StringVar(&opts.dir, "dir", "launch", "`folder` to write the files into")
 	f.StringVarP(&o.Experiment, "experiment", "e", "", "experiment `name` to run, or a grid file ending in .yaml")
+	_ = cmd.RegisterFlagCompletionFunc("experiment", completeExperiments)
 	f.IntVar(&o.Shards, "shards", 4, fmt.Sprintf("number of shards (at most %d)", launch.MaxShards))
 	f.IntVarP(&o.Jobs, "jobs", "j", 1, "runs trained at once inside each shard")
 	f.StringVar(&o.Results, "results", "/results", "`folder` shared by every shard (the volume mount, or a shared file system)")

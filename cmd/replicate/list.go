@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -27,6 +28,8 @@ type listedRun struct {
 	EMDWeight  float64 `json:"emd_weight,omitempty"` // of a combined loss; 0: its default
 	Seed       uint64  `json:"seed"`
 	Status     string  `json:"status"` // pending, or the status in the database
+	// Overrides are the --set overrides that gave the run's profile.
+	Overrides []string `json:"overrides"`
 }
 
 func newListCmd(g *globalOptions) *cobra.Command {
@@ -38,22 +41,21 @@ func newListCmd(g *globalOptions) *cobra.Command {
 		Short: "List the runs of the declared experiments and which are done",
 		Long: `List the runs that 'replicate all' (or --experiment) would train, one line per run,
 with their key and their status in the database: pending (not in the database yet),
-running, finished, failed, diverged or interrupted. Filters (--loss, --fold, --shard) and
---profile select runs as they do for training: a loss or fold that no listed run has,
-or a combination that selects nothing, is an error; an empty shard lists nothing.`,
+running, finished, failed, diverged or interrupted. Filters (--loss, --fold, --shard),
+--profile and --set select runs as they do for training: a loss or fold that no listed
+run has, or a combination that selects nothing, is an error; an empty shard lists
+nothing. An override changes a run's configuration, hence its key: the runs it gives
+are pending until trained.`,
 		Example: `  replicate list
-  replicate list --experiment smoke --json`,
+  replicate list --experiment smoke --json
+  replicate list --experiment smoke --set epochs=3`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			names := []string{experiment}
 			if experiment == "" {
-				grids, err := experiments.Registry()
-				if err != nil {
+				var err error
+				if names, err = experiments.Names(); err != nil {
 					return err
-				}
-				names = names[:0]
-				for _, gr := range grids {
-					names = append(names, gr.Name)
 				}
 			}
 			specs, err := selectRuns(g, o, names)
@@ -70,7 +72,11 @@ or a combination that selects nothing, is an error; an empty shard lists nothing
 				if st == "" {
 					st = "pending"
 				}
-				rows = append(rows, listedRun{s.Key(), s.Experiment, s.Profile, s.Dataset.Name, s.Loss, s.Fold, s.LR, s.LossOptions.EMDWeight, s.Seed, st})
+				overrides := s.Overrides
+				if overrides == nil {
+					overrides = []string{}
+				}
+				rows = append(rows, listedRun{s.Key(), s.Experiment, s.Profile, s.Dataset.Name, s.Loss, s.Fold, s.LR, s.LossOptions.EMDWeight, s.Seed, st, overrides})
 			}
 			if asJSON {
 				enc := json.NewEncoder(g.io.Out)
@@ -82,7 +88,13 @@ or a combination that selects nothing, is an error; an empty shard lists nothing
 			for _, r := range rows {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%g\t%s\t%d\t%s\n", r.Key, r.Experiment, r.Profile, r.Dataset, r.Loss, r.Fold, r.LR, emdWeightText(r.EMDWeight), r.Seed, r.Status)
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			if len(o.sets) > 0 {
+				fmt.Fprintf(g.io.Out, "overrides: %s\n", strings.Join(o.sets, " "))
+			}
+			return nil
 		},
 	}
 	cmd.Flags().StringVarP(&experiment, "experiment", "e", "", "list only the experiment `name`")
@@ -90,6 +102,9 @@ or a combination that selects nothing, is an error; an empty shard lists nothing
 	cmd.Flags().StringSliceVar(&o.losses, "loss", nil, "only these losses")
 	cmd.Flags().IntSliceVar(&o.folds, "fold", nil, "only these folds")
 	cmd.Flags().StringVar(&o.shard, "shard", "", "only shard `i/N`")
+	addSetFlag(cmd, &o.sets)
+	_ = cmd.RegisterFlagCompletionFunc("experiment", completeExperiments)
+	_ = cmd.RegisterFlagCompletionFunc("loss", completeLosses)
 	return cmd
 }
 

@@ -15,8 +15,10 @@ func newMergeCmd(g *globalOptions) *cobra.Command {
 		Short: "Merge shard databases into one",
 		Long: `Copy the runs of each input database, with their metrics and artifacts, into the
 output database (created if needed). Where both hold a run, the output keeps its own
-unless only the input's is finished: a finished run always wins. Merging the same
-input twice changes nothing.
+unless only the input's is finished (a finished run always wins), or the input's run
+is a rerun of the output's (--rerun there kept the output's attempt as superseded).
+The superseded attempts of rerun runs (KEY~N) are copied too, each attempt once. Merging
+the same input twice changes nothing.
 
 The inputs are opened read-only and never written (not even migrated). Each must be a
 replicate database: an empty file, a file that is not SQLite, a SQLite file of another

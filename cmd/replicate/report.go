@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -13,11 +15,11 @@ import (
 )
 
 func newReportCmd(g *globalOptions) *cobra.Command {
-	var published string
+	var published, out string
 	cmd := &cobra.Command{
-		Use:   "report [--published <file>]",
+		Use:   "report [--published <file>] [--out <folder>]",
 		Short: "Write the result tables, figures and page from the database",
-		Long: `Read the runs of the database and write, into --out:
+		Long: `Read the runs of the database and write, into --out (default: the folder of --db):
 
   report.md          per experiment: the headline table in the paper's layout (a row per
                      profile and loss, mean ± std over folds and seeds of the test metrics at
@@ -31,10 +33,14 @@ func newReportCmd(g *globalOptions) *cobra.Command {
   figures/           learning curves, learned ground-distance matrices and confusion
                      matrices, as PNG and SVG
 
+The last line of stdout is the path of index.html.
+
 Published numbers come from the file embedded in the binary (report/published.yaml);
 --published reads an edited copy instead, e.g. one where you typed in the numbers of the
 paper's tables. Only runs under the paper profile are ever called a reproduction of a
-published number. The same database gives byte-identical files.
+published number. Superseded attempts of rerun runs are left out. A table whose runs
+come from several commits, or from a build with uncommitted changes, says so in a
+note. The same database gives byte-identical files.
 
 The database is opened read-only: the report never writes to it, and may be run while a
 grid is writing it (it reads what was committed when it starts each query).`,
@@ -50,26 +56,44 @@ grid is writing it (it reads what was committed when it starts each query).`,
 					return err
 				}
 			}
-			db, err := openForReport(cmd.Context(), g.db)
+			index, err := writeReport(cmd.Context(), g.io.Out, g.db, reportDir(g.db, out), pub)
 			if err != nil {
 				return err
 			}
-			defer db.Close()
-			rep, err := report.Build(cmd.Context(), db, report.Options{Published: pub})
-			if err != nil {
-				return err
-			}
-			files, err := report.WriteAll(g.out, rep)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(g.io.Out, "wrote %d files into %s (%d experiments): %s, %s, %s\n",
-				len(files), g.out, len(rep.Experiments), report.MarkdownFile, report.CSVFile, report.HTMLFile)
+			fmt.Fprintln(g.io.Out, index)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&published, "published", "", "published numbers to compare with (YAML; default: the embedded report/published.yaml)")
+	addOutFlag(cmd, &out)
 	return cmd
+}
+
+// writeReport writes the report of the database at dbPath into the folder
+// out, says what it wrote on w, and returns the path of its index.html
+// (absolute when it can tell). pub nil means the embedded published
+// numbers.
+func writeReport(ctx context.Context, w io.Writer, dbPath, out string, pub *report.Published) (string, error) {
+	db, err := openForReport(ctx, dbPath)
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	rep, err := report.Build(ctx, db, report.Options{Published: pub})
+	if err != nil {
+		return "", err
+	}
+	files, err := report.WriteAll(out, rep)
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprintf(w, "wrote %d files into %s (%d experiments): %s, %s, %s\n",
+		len(files), out, len(rep.Experiments), report.MarkdownFile, report.CSVFile, report.HTMLFile)
+	index := filepath.Join(out, report.HTMLFile)
+	if abs, err := filepath.Abs(index); err == nil {
+		index = abs
+	}
+	return index, nil
 }
 
 // openForReport opens the database the report reads, read-only: it must be

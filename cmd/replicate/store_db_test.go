@@ -17,7 +17,7 @@ func TestStore_DBFlagFileNames(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			db := filepath.Join(dir, name)
-			if out, stderr, code := execute(t, "--experiment", "smoke", "--db", db); code != 0 || !strings.Contains(out, "4 runs: 4 trained") {
+			if out, stderr, code := execute(t, "--experiment", "smoke", "--db", db, "--no-report"); code != 0 || !strings.Contains(out, "4 runs: 4 trained") {
 				t.Fatalf("run: exit %d, stdout %q\n%s", code, out, stderr)
 			}
 			if got := dbFiles(t, dir); !slices.Equal(got, []string{name}) {
