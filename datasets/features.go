@@ -110,6 +110,16 @@ func parseFeaturesHeader(rec []string, file string, line int) (featuresHeader, e
 		return h, parseErr(featuresName, file, line, "want header id,label[,fold][,score],<at least one feature>, got %q",
 			truncate(strings.Join(rec, ","), 120))
 	}
+	for i := h.first; i < len(rec); i++ {
+		// A column of the header's own out of its place would be read as
+		// a feature: a misplaced fold or score, or the label again (a leak).
+		for _, name := range []string{"id", "label", "fold", "score"} {
+			if headerIs(rec[i:i+1], name) {
+				return h, parseErr(featuresName, file, line, "column %d is named %q, which is not a feature: want header id,label[,fold][,score],<at least one feature>, in that order",
+					i+1, strings.TrimSpace(rec[i]))
+			}
+		}
+	}
 	h.dim = len(rec) - h.first
 	return h, nil
 }

@@ -73,6 +73,7 @@ func TestParse_EMDWeightErrors(t *testing.T) {
 		{"not combined", with("    loss_emd_weights: {emd2: [2]}"), `loss_emd_weights.emd2: loss "emd2" has no EMD² term beside CE`},
 		{"not in grid", with("    loss_emd_weights: {xe-emd1: [2]}"), `loss_emd_weights.xe-emd1: loss "xe-emd1" is not in the grid`},
 		{"nan", with("    emd_weights: [.nan]"), "emd_weights"},
+		{"warm-up eats every epoch", with("    loss: {warmup_epochs: 1, warmup_lr: 0.1}"), "loss.warmup_epochs: a warm-up of 1 epochs leaves no epoch of 1 for the combined loss ce+emd2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -305,6 +305,14 @@ func (g *Grid) checkProfile(bad sizeErr, name string, p Profile) error {
 	if err := g.checkEMDWeights(bad, key, p); err != nil {
 		return err
 	}
+	if p.LossOptions.WarmupEpochs >= p.Epochs {
+		for _, loss := range g.Losses {
+			if spec, err := losses.Lookup(loss); err == nil && spec.Combined() {
+				return bad(key+".loss.warmup_epochs", "a warm-up of %d epochs leaves no epoch of %d for the combined loss %s to train: it would be CE under another name",
+					p.LossOptions.WarmupEpochs, p.Epochs, loss)
+			}
+		}
+	}
 	return g.checkProfileSizes(bad, name, p)
 }
 

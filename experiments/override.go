@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"fmt"
+	"io"
 	"reflect"
 	"slices"
 	"strings"
@@ -37,6 +38,10 @@ func ParseOverride(s string) (Override, error) {
 		return Override{}, fmt.Errorf("--set %q: no value after =", s)
 	case slices.Contains(strings.Split(key, "."), ""):
 		return Override{}, fmt.Errorf("--set %q: empty part in the key %q", s, key)
+	case strings.ContainsAny(s, "\r\n"):
+		// Messages, config show's header and the recorded overrides hold
+		// an override on one line; YAML's flow style fits any value on one.
+		return Override{}, fmt.Errorf("--set %q: a line break in the override; write the value on one line, e.g. [0.01,0.001]", s)
 	}
 	return Override{Key: key, Value: value}, nil
 }
@@ -134,12 +139,13 @@ func (ov *overrides) apply(doc *yaml.Node, file string) error {
 // merged with "<<" is copied in first), the last one gets the value. Every
 // node it adds carries line.
 func setKey(m *yaml.Node, o Override, line int) error {
-	var value yaml.Node
-	if err := yaml.Unmarshal([]byte(o.Value), &value); err != nil {
+	var value, more yaml.Node
+	dec := yaml.NewDecoder(strings.NewReader(o.Value))
+	if err := dec.Decode(&value); err != nil && err != io.EOF {
 		return fmt.Errorf("value %q: %v", o.Value, err)
 	}
-	if value.Kind != yaml.DocumentNode || len(value.Content) != 1 {
-		return fmt.Errorf("value %q: not one YAML value", o.Value)
+	if value.Kind != yaml.DocumentNode || len(value.Content) != 1 || dec.Decode(&more) != io.EOF {
+		return fmt.Errorf("value %q: not one YAML value", o.Value) // e.g. "3\n---\n4"
 	}
 	v := value.Content[0]
 	setLine(v, line)

@@ -159,7 +159,7 @@ func TestLoad_OverrideProfile(t *testing.T) {
 		t.Errorf("small changed: %+v %q", small[0].Run, small[0].Overrides)
 	}
 	// A key only the merged anchor holds is copied in, then changed.
-	g, err = Load(path, "wide", mustOverrides(t, "loss.warmup_epochs=3"))
+	g, err = Load(path, "wide", mustOverrides(t, "loss.warmup_epochs=3", "epochs=4"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,6 +195,9 @@ func TestLoad_OverrideErrors(t *testing.T) {
 		{"momentum=1.5", "momentum: 1.5", `profiles.small.momentum: must lie in [0, 1), got 1.5`},
 		{"model.name=cnx", "", `profiles.small.model.name: unknown model "cnx" (did you mean "cnn"? known: `},
 		{"epochs.x=1", "", `profiles.small.epochs: want an integer, got a mapping`},
+		{"epochs=3.5", "epochs: 3.5", `profiles.small.epochs: want an integer, got 3.5`},
+		{"model.hidden=[4.5]", "", `profiles.small.model.hidden[0]: want an integer, got 4.5`},
+		{"epochs=#3", "", `profiles.small.epochs: value "#3": not one YAML value`},
 		{"loss_learning_rates.l2=[0.1]", "loss_learning_rates: {l2: [0.1]}", `profiles.small.loss_learning_rates.l2: loss "l2" is not in the grid's losses`},
 	}
 	for _, tt := range tests {
@@ -239,10 +242,20 @@ func TestLoad_OverrideErrors(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []string{"epochs", "=3", "epochs=", "model..name=x", " =1"} {
+	for _, bad := range []string{"epochs", "=3", "epochs=", "model..name=x", " =1", "epochs=3\n---\n4", "epochs=3\r"} {
 		if _, err := ParseOverride(bad); err == nil || !strings.HasPrefix(err.Error(), "--set ") {
 			t.Errorf("ParseOverride(%q) = %v, want an error", bad, err)
 		}
+	}
+}
+
+// TestLoad_OverrideMultiDocument: a value of several YAML documents is
+// refused, not cut to its first.
+func TestLoad_OverrideMultiDocument(t *testing.T) {
+	path := writeGrid(t, "two.yaml", twoProfiles)
+	_, err := Load(path, "", []Override{{Key: "epochs", Value: "3\n---\n4"}})
+	if err == nil || !strings.Contains(err.Error(), "not one YAML value") {
+		t.Fatalf("got %v, want \"not one YAML value\"", err)
 	}
 }
 

@@ -3,6 +3,7 @@ package experiments
 import (
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"regexp"
 	"sort"
@@ -66,6 +67,12 @@ func (c *keyChecker) check(n *yaml.Node, t reflect.Type, path string) *GridError
 		return nil // the type reads its own node
 	}
 	switch {
+	case isIntKind(t.Kind()) && n.Kind == yaml.ScalarNode && n.ShortTag() == "!!float":
+		// yaml.v3 truncates a float decoded into an integer (3.5 → 3).
+		var f float64
+		if err := n.Decode(&f); err == nil && (f != math.Trunc(f) || math.IsInf(f, 0)) {
+			return &GridError{Line: n.Line, Key: path, Msg: fmt.Sprintf("want %s, got %s", typeWords(t.Kind().String()), describeNode(n))}
+		}
 	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
 		return c.checkStruct(n, t, path)
 	case t.Kind() == reflect.Map && n.Kind == yaml.MappingNode:
@@ -82,6 +89,11 @@ func (c *keyChecker) check(n *yaml.Node, t reflect.Type, path string) *GridError
 		}
 	}
 	return nil // a kind mismatch is the decoder's to report
+}
+
+// isIntKind says whether k is one of Go's integer kinds.
+func isIntKind(k reflect.Kind) bool {
+	return k >= reflect.Int && k <= reflect.Uintptr
 }
 
 // checkStruct checks the keys of mapping n against struct type t,

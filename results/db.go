@@ -121,8 +121,35 @@ func openReadOnly(ctx context.Context, path string) (*DB, error) {
 	if err := sniff(path, false); err != nil {
 		return nil, err
 	}
+	d, err := openReadOnlyURI(ctx, path, false)
+	if err != nil && cannotShareWAL(err, path) {
+		// A WAL database in a folder this process cannot write, with no
+		// -wal file there: SQLite cannot create the -shm file it reads
+		// through, and no writer holds the database (a writer keeps a -wal
+		// file beside it), so the file alone is the whole database.
+		d, err = openReadOnlyURI(ctx, path, true)
+	}
+	return d, err
+}
+
+// cannotShareWAL says whether err is SQLite's refusal to read a WAL
+// database because its -shm file cannot be created, and no -wal file with
+// content lies beside path.
+func cannotShareWAL(err error, path string) bool {
+	var e sqlite3.Error
+	if !errors.As(err, &e) || e.Code != sqlite3.ErrReadonly && e.Code != sqlite3.ErrCantOpen {
+		return false
+	}
+	fi, serr := os.Stat(path + "-wal")
+	return errors.Is(serr, os.ErrNotExist) || serr == nil && fi.Size() == 0
+}
+
+func openReadOnlyURI(ctx context.Context, path string, immutable bool) (*DB, error) {
 	q := url.Values{}
 	q.Set("mode", "ro")
+	if immutable {
+		q.Set("immutable", "1")
+	}
 	q.Set("_busy_timeout", fmt.Sprint(busyTimeout.Milliseconds()))
 	q.Set("_txlock", "deferred")
 	uri, err := fileURI(path, q)

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mattn/go-sqlite3"
 )
 
 // TestOpenReadOnly opens databases of every kind read-only: a current one
@@ -227,4 +229,54 @@ func TestDB_BeginImmediate(t *testing.T) {
 		t.Errorf("with a transaction begun on a connection, another writer got %v, want locked", err)
 	}
 	tx.Rollback()
+}
+
+// TestOpenReadOnly_ReadOnlyFolder: a WAL database that no process holds,
+// in a folder this process cannot write (where SQLite cannot create the
+// -shm file), still opens for reading, and nothing is written beside it.
+func TestOpenReadOnly_ReadOnlyFolder(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root writes into a read-only folder")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "r.db")
+	closedDB(t, path, "a")
+	if err := os.Chmod(dir, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(dir, 0o755) })
+	before := stateOf(t, path)
+	d, err := OpenReadOnly(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, err := d.Runs(context.Background(), RunFilter{})
+	d.Close()
+	if err != nil || len(runs) != 1 || runs[0].Key != "a" {
+		t.Fatalf("runs %v, %v; want the run a", runs, err)
+	}
+	if after := stateOf(t, path); !slices.Equal(before.dir, after.dir) || string(before.data) != string(after.data) {
+		t.Errorf("the folder changed: %v → %v", before.dir, after.dir)
+	}
+}
+
+// TestCannotShareWAL: the fallback to an immutable read is taken only for
+// SQLite's read-only refusals, and never while a -wal file with content
+// (a writer's pages not yet in the file) lies beside the database.
+func TestCannotShareWAL(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "r.db")
+	ro := sqlite3.Error{Code: sqlite3.ErrReadonly}
+	if !cannotShareWAL(ro, path) {
+		t.Error("no -wal file: want the fallback")
+	}
+	if cannotShareWAL(sqlite3.Error{Code: sqlite3.ErrCorrupt}, path) || cannotShareWAL(errors.New("x"), path) {
+		t.Error("another error: want no fallback")
+	}
+	if err := os.WriteFile(path+"-wal", []byte("pages"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if cannotShareWAL(ro, path) {
+		t.Error("a -wal file with content: want no fallback")
+	}
 }
