@@ -371,7 +371,10 @@ func parseTarget(cell string) (label int, dist []float64, err error) {
 	total := 0.0
 	for k, p := range parts {
 		v, err := parseFinite(p)
-		if err != nil || v < 0 {
+		switch {
+		case err != nil:
+			return 0, nil, fmt.Errorf("want finite numbers (at most %g) in the target distribution of column 2, got %q", float64(math.MaxFloat32), truncate(p, 40))
+		case v < 0:
 			return 0, nil, fmt.Errorf("want non-negative numbers in the target distribution of column 2, got %q", truncate(p, 40))
 		}
 		dist[k] = v
