@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/replicate-emd/replicate/claims"
@@ -109,6 +110,9 @@ func TestClaimsVerdicts(t *testing.T) {
 			recs, err := csv.NewReader(&b).ReadAll()
 			if err != nil || len(recs) != 4 || recs[1][len(claimsColumns)-3] != string(tt.want) || recs[0][0] != "claim" {
 				t.Errorf("claims.csv: %v, %q", err, recs)
+			}
+			if src := recs[1][slices.Index(claimsColumns, "ratio_source")]; src != "3 folds, validation share 0" {
+				t.Errorf("claims.csv ratio_source %q", src)
 			}
 			// ρ between D and |i − j| is 1 at the last epoch of every run.
 			if o := rep.Claims[2]; o.Verdict != claims.Supported || o.N != 9 || math.Abs(o.MeanDiff-1) > 1e-12 {

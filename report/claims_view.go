@@ -52,7 +52,7 @@ func claimsTable(rep *Report) textTable {
 const ClaimsFile = "claims.csv"
 
 var claimsColumns = []string{"claim", "experiment", "profile", "kind", "treatment", "treatment_setting", "baseline",
-	"baseline_setting", "metric", "direction", "margin", "pairs", "ratio", "diff", "ci_lo", "ci_hi", "p", "p_holm",
+	"baseline_setting", "metric", "direction", "margin", "pairs", "ratio", "ratio_source", "diff", "ci_lo", "ci_hi", "p", "p_holm",
 	"p_tost", "verdict", "reason", "pairs_needed"}
 
 // WriteClaimsCSV writes one line per claim, experiment and profile, with
@@ -71,7 +71,7 @@ func WriteClaimsCSV(w io.Writer, rep *Report) error {
 		rec := []string{csvText(c.Claim.ID), csvText(c.Experiment), csvText(c.Profile), csvText(string(c.Claim.Kind)),
 			csvText(c.Claim.Treatment), csvText(c.TreatmentSetting), csvText(c.Claim.Baseline), csvText(c.BaselineSetting),
 			csvText(c.Claim.Metric), csvText(string(c.Claim.Direction)), formatCSV(c.Claim.Margin), strconv.Itoa(c.N),
-			formatCSV(c.Evidence.Ratio), formatCSV(c.MeanDiff), formatCSV(c.Lo), formatCSV(c.Hi), formatCSVP(c.P),
+			formatCSV(c.Evidence.Ratio), csvText(c.RatioNote), formatCSV(c.MeanDiff), formatCSV(c.Lo), formatCSV(c.Hi), formatCSVP(c.P),
 			formatCSVP(c.PHolm), formatCSVP(c.PEquivalence), csvText(string(c.Verdict)), csvText(c.Reason), needed}
 		if err := cw.Write(rec); err != nil {
 			return err

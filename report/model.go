@@ -5,6 +5,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/replicate-emd/replicate/claims"
 	"github.com/replicate-emd/replicate/datasets"
 	"github.com/replicate-emd/replicate/metrics"
 	"github.com/replicate-emd/replicate/results"
@@ -145,8 +146,9 @@ func notComparable(profile string) Verdict {
 	return Verdict(fmt.Sprintf("not comparable (profile %s)", profile))
 }
 
-// publishedAlpha is the level of the tests against a published number.
-const publishedAlpha = 0.05
+// publishedAlpha is the level of the tests against a published number:
+// the claims' level.
+const publishedAlpha = claims.Alpha
 
 // verdict compares a published value with a cell of the given profile:
 // the cell's values minus the published value, tested with the corrected
