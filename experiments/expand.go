@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/replicate-emd/replicate/datasets"
@@ -17,15 +18,19 @@ import (
 // The training settings are settings.Run, embedded: their JSON fields sit
 // between loss and seed.
 type RunSpec struct {
-	Experiment   string        `json:"experiment"`
-	Profile      string        `json:"profile"`
-	Dataset      datasets.Spec `json:"dataset"`
-	Folds        int           `json:"folds"`
-	Fold         int           `json:"fold"`               // the test fold
-	ValFold      *int          `json:"val_fold,omitempty"` // a fixed validation fold, if any
-	Loss         string        `json:"loss"`
-	settings.Run               // loss_options, model, epochs, batch_size, lr, …
-	Seed         uint64        `json:"seed"`
+	Experiment string        `json:"experiment"`
+	Profile    string        `json:"profile"`
+	Dataset    datasets.Spec `json:"dataset"`
+	Folds      int           `json:"folds"`
+	Fold       int           `json:"fold"`               // the test fold
+	ValFold    *int          `json:"val_fold,omitempty"` // a fixed validation fold, if any
+	// TuneFolds are the profile's tune_folds: the test folds on which every
+	// setting trains (see ChosenOnly); empty when every setting trains on
+	// every fold.
+	TuneFolds    []int  `json:"tune_folds,omitempty"`
+	Loss         string `json:"loss"`
+	settings.Run        // loss_options, model, epochs, batch_size, lr, …
+	Seed         uint64 `json:"seed"`
 	// Dir is the folder of the grid's file, against which a relative
 	// dataset path is resolved. It is not part of the configuration: a grid
 	// moved with its data keeps its keys.
@@ -51,6 +56,13 @@ func (s RunSpec) Canonical() []byte {
 		panic("experiments: marshal run spec: " + err.Error())
 	}
 	return b
+}
+
+// ChosenOnly reports whether the run trains only if its setting is the
+// one chosen for its loss on the validation split of the tune folds: its
+// profile names tune folds and its test fold is not one of them.
+func (s RunSpec) ChosenOnly() bool {
+	return len(s.TuneFolds) > 0 && !slices.Contains(s.TuneFolds, s.Fold)
 }
 
 // Key returns the run's stable key: the first 16 hex digits of the SHA-256
@@ -107,7 +119,7 @@ func (g *Grid) Expand(profile string) ([]RunSpec, error) {
 				for _, seed := range g.Seeds {
 					for _, fold := range g.testFolds() {
 						runs = append(runs, RunSpec{
-							Experiment: g.Name, Profile: profile, Dataset: data, Folds: g.Folds, Fold: fold, ValFold: g.ValFold,
+							Experiment: g.Name, Profile: profile, Dataset: data, Folds: g.Folds, Fold: fold, ValFold: g.ValFold, TuneFolds: p.TuneFolds,
 							Loss: loss, Run: run, Seed: seed, Dir: g.Dir, Overrides: overrides,
 						})
 					}

@@ -69,6 +69,11 @@ type Profile struct {
 	EMDWeights []float64 `yaml:"emd_weights"`
 	// LossEMDWeights replaces EMDWeights for the combined losses it names.
 	LossEMDWeights map[string][]float64 `yaml:"loss_emd_weights"`
+	// TuneFolds, when set, are the test folds on which every setting of a
+	// loss (learning rates, EMD² weights) trains; on the other test folds
+	// only the setting chosen on the validation split of the tune folds
+	// trains (RunSpec.ChosenOnly). Empty: every setting on every fold.
+	TuneFolds []int `yaml:"tune_folds"`
 }
 
 // ErrInvalidGrid is wrapped by every validation error of a grid.
@@ -305,6 +310,9 @@ func (g *Grid) checkProfile(bad sizeErr, name string, p Profile) error {
 	if err := g.checkEMDWeights(bad, key, p); err != nil {
 		return err
 	}
+	if err := g.checkTuneFolds(bad, key, p); err != nil {
+		return err
+	}
 	if p.LossOptions.WarmupEpochs >= p.Epochs {
 		for _, loss := range g.Losses {
 			if spec, err := losses.Lookup(loss); err == nil && spec.Combined() {
@@ -417,6 +425,19 @@ func (g *Grid) checkEMDWeights(bad sizeErr, key string, p Profile) error {
 		}
 		if err := check(k, p.LossEMDWeights[loss]); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// checkTuneFolds validates tune_folds: test folds of the grid, none twice.
+func (g *Grid) checkTuneFolds(bad sizeErr, key string, p Profile) error {
+	if i, ok := duplicate(p.TuneFolds); ok {
+		return bad(fmt.Sprintf("%s.tune_folds[%d]", key, i), "fold %d is listed twice", p.TuneFolds[i])
+	}
+	for i, f := range p.TuneFolds {
+		if !slices.Contains(g.testFolds(), f) {
+			return bad(fmt.Sprintf("%s.tune_folds[%d]", key, i), "fold %d is not a test fold of the grid %v", f, g.testFolds())
 		}
 	}
 	return nil

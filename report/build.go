@@ -3,6 +3,7 @@ package report
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -347,10 +348,18 @@ func orderedValues(m map[unit]float64) []float64 {
 // run's last epoch: the mean (metrics.MeanStd) and count of its finite
 // values, in the row's run order. A row none of whose runs recorded any
 // validation metric keeps Val nil.
+//
+// When the row's runs name tune folds (a profile's tune_folds), only the
+// runs on those folds count: the other folds train the chosen setting
+// only, so their validation values would favour it.
 func fillVal(e *Experiment, val map[string][]results.Metric, primary string) {
 	for _, row := range e.Rows {
 		var values []float64
+		tune := tuneFolds(row.setting)
 		for _, r := range row.runs {
+			if tune != nil && !slices.Contains(tune, r.Fold) {
+				continue
+			}
 			ms, ok := val[r.Key]
 			if !ok {
 				continue
@@ -369,6 +378,20 @@ func fillVal(e *Experiment, val map[string][]results.Metric, primary string) {
 			row.Val.N = len(values)
 		}
 	}
+}
+
+// tuneFolds returns the tune folds a setting names (the run field
+// tune_folds), nil when it names none or they do not parse.
+func tuneFolds(s settings.Setting) []int {
+	text, ok := s.Get("tune_folds")
+	if !ok {
+		return nil
+	}
+	var folds []int
+	if err := json.Unmarshal([]byte(text), &folds); err != nil || len(folds) == 0 {
+		return nil
+	}
+	return folds
 }
 
 // compareWithCE runs the paired tests of every headline row against the

@@ -69,6 +69,9 @@ func chooseAmong(cands []*Row, primary string, higher bool) Choice {
 	}
 	c.Reason = fmt.Sprintf("%d settings: picked %s, %s mean validation %s %s over %d run(s)",
 		len(cands), settingName(best), way, primary, formatFixed(best.Val.Mean), best.Val.N)
+	if tune := tuneFolds(best.setting); tune != nil {
+		c.Reason += fmt.Sprintf(" on the tune folds %v (the other folds train the picked setting only)", tune)
+	}
 	return c
 }
 
@@ -88,5 +91,6 @@ func selectionRule(primary string) string {
 	}
 	return fmt.Sprintf("Choice of setting: where a loss was run with several settings (learning rates, …), its headline row is the setting with the %s mean validation %s "+
 		"(the \"val\" split, carved from the training folds) at each run's last epoch, over folds × seeds; ties go to the first setting of the all-settings table. "+
+		"Where a profile names tune folds, only the runs on those folds count, and the other folds train the picked setting only. "+
 		"The test split never takes part in the choice. A loss whose settings lack validation metrics gets no headline row.", way, primary)
 }

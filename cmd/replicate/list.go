@@ -71,6 +71,9 @@ are pending until trained.`,
 				st := status[s.Key()]
 				if st == "" {
 					st = "pending"
+					if s.ChosenOnly() {
+						st = "pending if chosen" // trains only if its setting is chosen on the tune folds
+					}
 				}
 				overrides := s.Overrides
 				if overrides == nil {

@@ -116,38 +116,45 @@ stdout (--no-report skips it; a shard writes none).`,
 // selectRuns expands the named grids under the global profile, with the
 // overrides of --set, and applies the filters and the shard.
 func selectRuns(g *globalOptions, o *runOptions, names []string) ([]experiments.RunSpec, error) {
+	specs, _, err := selectAndExpand(g, o, names)
+	return specs, err
+}
+
+// selectAndExpand returns the runs selectRuns selects and every run of the
+// named grids (the tune folds' runs decide which of the selected runs
+// train; see keepChosen).
+func selectAndExpand(g *globalOptions, o *runOptions, names []string) (specs, all []experiments.RunSpec, err error) {
 	sets, err := experiments.ParseOverrides(o.sets)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var specs []experiments.RunSpec
 	for _, name := range names {
 		grid, err := experiments.Load(name, g.profile, sets)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		s, err := grid.Expand(g.profile)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		specs = append(specs, s...)
+		all = append(all, s...)
 	}
-	specs, err = experiments.Filter{Losses: o.losses, Folds: o.folds}.Select(specs)
+	specs, err = experiments.Filter{Losses: o.losses, Folds: o.folds}.Select(all)
 	if err != nil {
-		return nil, filterFlagError(o, err)
+		return nil, nil, filterFlagError(o, err)
 	}
 	if o.shard != "" {
 		sh, err := experiments.ParseShard(o.shard)
 		if err != nil {
-			return nil, fmt.Errorf("--shard: %w", err)
+			return nil, nil, fmt.Errorf("--shard: %w", err)
 		}
-		all := len(specs)
+		n := len(specs)
 		if specs = sh.Select(specs); len(specs) == 0 {
 			// Legitimate in a job array sized for a larger grid: not an error.
-			fmt.Fprintf(g.io.ErrOut, "shard %s selects none of the %d runs (more shards than runs): nothing to do\n", o.shard, all)
+			fmt.Fprintf(g.io.ErrOut, "shard %s selects none of the %d runs (more shards than runs): nothing to do\n", o.shard, n)
 		}
 	}
-	return specs, nil
+	return specs, all, nil
 }
 
 // filterFlagError names the flags of a filter that selects no run: a
@@ -173,7 +180,7 @@ func filterFlagError(o *runOptions, err error) error {
 // skipMissing, grids whose data is absent are reported and skipped
 // instead of failing.
 func runExperiments(ctx context.Context, g *globalOptions, o *runOptions, names []string, skipMissing bool) error {
-	specs, err := selectRuns(g, o, names)
+	specs, all, err := selectAndExpand(g, o, names)
 	if err != nil {
 		return err
 	}
@@ -193,12 +200,15 @@ func runExperiments(ctx context.Context, g *globalOptions, o *runOptions, names 
 	// Open while the report reads the database, so that closing this
 	// writer, the last connection, removes the WAL files.
 	defer db.Close()
-	err = trainRuns(ctx, g, o, db, loader, specs)
+	err = trainRuns(ctx, g, o, db, loader, specs, all)
 	return reportAfterRun(ctx, g, o, err)
 }
 
-// trainRuns trains specs against the database and prints the summary.
-func trainRuns(ctx context.Context, g *globalOptions, o *runOptions, db *results.DB, loader runner.DataLoader, specs []experiments.RunSpec) error {
+// trainRuns trains specs against the database and prints the summary. The
+// runs that train only for the setting chosen on their profile's tune
+// folds wait for the rest, then train if chosen (keepChosen); all is the
+// whole expanded grid.
+func trainRuns(ctx context.Context, g *globalOptions, o *runOptions, db *results.DB, loader runner.DataLoader, specs, all []experiments.RunSpec) error {
 	db.OwnerAlive = runner.OwnerAlive
 	if err := loadData(ctx, db, loader, specs, o.rerun); err != nil {
 		return err
@@ -206,15 +216,66 @@ func trainRuns(ctx context.Context, g *globalOptions, o *runOptions, db *results
 	rep := newTextReporter(g.io.ErrOut, g.io.errTTY)
 	r := &runner.Runner{Store: db, Data: loader, Reporter: rep, Env: runner.CurrentEnv(), Jobs: o.jobs,
 		CheckpointDir: checkpointDir(g.db), Rerun: o.rerun}
-	sum, err := r.Run(ctx, specs)
+	first, later := splitTuned(specs)
+	sum, err := r.Run(ctx, first)
+	notChosen := 0
+	if len(later) > 0 && (err == nil || errors.Is(err, runner.ErrPartial)) {
+		rep.Close() // the tuning lines below go between the two phases' progress
+		kept, kerr := keepChosen(ctx, g.io.ErrOut, db, all, later)
+		if kerr != nil {
+			return errors.Join(err, kerr)
+		}
+		notChosen = len(later) - len(kept)
+		rep = newTextReporter(g.io.ErrOut, g.io.errTTY)
+		r.Reporter = rep
+		more, merr := r.Run(ctx, kept)
+		addSummary(&sum, more)
+		err = phasesError(err, merr, sum)
+	} else if len(later) > 0 {
+		notChosen = len(later) // stopped before the tuning ended: none of them started
+	}
 	rep.Close()
 	superseded := ""
 	if sum.Superseded > 0 {
 		superseded = fmt.Sprintf(", %d earlier attempts kept as superseded", sum.Superseded)
 	}
-	fmt.Fprintf(g.io.Out, "%d runs: %d trained, %d already finished, %d running elsewhere, %d failed, %d diverged, %d interrupted%s (database %s)\n",
-		len(specs), sum.Finished, sum.Skipped, sum.Busy, sum.Failed, sum.Diverged, sum.Interrupted, superseded, db.Path())
+	tuned := ""
+	if notChosen > 0 {
+		tuned = fmt.Sprintf(", %d not trained (settings not chosen on the tune folds)", notChosen)
+		if err != nil && !errors.Is(err, runner.ErrPartial) {
+			tuned = fmt.Sprintf(", %d not started (they wait for the tune folds)", notChosen)
+		}
+	}
+	fmt.Fprintf(g.io.Out, "%d runs: %d trained, %d already finished, %d running elsewhere, %d failed, %d diverged, %d interrupted%s%s (database %s)\n",
+		len(specs), sum.Finished, sum.Skipped, sum.Busy, sum.Failed, sum.Diverged, sum.Interrupted, superseded, tuned, db.Path())
 	return err
+}
+
+// addSummary adds the counts of b to a.
+func addSummary(a *runner.Summary, b runner.Summary) {
+	a.Skipped += b.Skipped
+	a.Busy += b.Busy
+	a.Finished += b.Finished
+	a.Failed += b.Failed
+	a.Diverged += b.Diverged
+	a.Interrupted += b.Interrupted
+	a.Superseded += b.Superseded
+}
+
+// phasesError is the error of two runner phases: the second's stop (a
+// store error, an interruption) first, else a partial result counted over
+// both (sum), else nil.
+func phasesError(first, second error, sum runner.Summary) error {
+	if second != nil && !errors.Is(second, runner.ErrPartial) {
+		return second
+	}
+	if first != nil && !errors.Is(first, runner.ErrPartial) {
+		return first
+	}
+	if sum.Failed+sum.Diverged > 0 {
+		return fmt.Errorf("%d failed, %d diverged: %w", sum.Failed, sum.Diverged, runner.ErrPartial)
+	}
+	return nil
 }
 
 // reportAfterRun writes the report of the database after a grid ran, and
@@ -297,11 +358,20 @@ func loadData(ctx context.Context, db *results.DB, loader runner.DataLoader, spe
 func printPlan(g *globalOptions, specs []experiments.RunSpec, o *runOptions) error {
 	tw := tabwriter.NewWriter(g.io.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "KEY\tEXPERIMENT\tPROFILE\tLOSS\tFOLD\tLR\tEMD_W\tSEED")
+	chosenOnly := 0
 	for _, s := range specs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%g\t%s\t%d\n", s.Key(), s.Experiment, s.Profile, s.Loss, s.Fold, s.LR, emdWeightText(s.LossOptions.EMDWeight), s.Seed)
+		fold := strconv.Itoa(s.Fold)
+		if s.ChosenOnly() {
+			fold += "*"
+			chosenOnly++
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%g\t%s\t%d\n", s.Key(), s.Experiment, s.Profile, s.Loss, fold, s.LR, emdWeightText(s.LossOptions.EMDWeight), s.Seed)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if chosenOnly > 0 {
+		fmt.Fprintf(g.io.Out, "*: %d runs on folds outside their profile's tune_folds train only if their setting is the one chosen for their loss on the tune folds' validation split\n", chosenOnly)
 	}
 	if len(o.sets) > 0 {
 		fmt.Fprintf(g.io.Out, "overrides: %s\n", strings.Join(o.sets, " "))
