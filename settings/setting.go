@@ -235,21 +235,17 @@ func Varying(ss []Setting) []string {
 	return out
 }
 
-// Unset is the value a Label shows for a field the setting lacks.
-const Unset = "(unset)"
-
 // Label names the setting by the values of the given fields, e.g.
-// "lr=0.01, model.hidden=[32]" for the fields Varying found; a field the
-// setting lacks shows Unset, and no fields give "". String values are
-// shown bare.
+// "lr=0.01, model.hidden=[32]" for the fields Varying found. A field the
+// setting lacks is left out (CE has no EMD² weight: its label shows its
+// learning rate only), and no fields give "". String values are shown
+// bare.
 func (s Setting) Label(fields []string) string {
 	parts := make([]string, 0, len(fields))
 	for _, name := range fields {
-		v, ok := s.Get(name)
-		if !ok {
-			v = Unset
+		if v, ok := s.Get(name); ok {
+			parts = append(parts, name+"="+v)
 		}
-		parts = append(parts, name+"="+v)
 	}
 	return strings.Join(parts, fieldSep)
 }
