@@ -106,6 +106,7 @@ func (g *Grid) Expand(profile string) ([]RunSpec, error) {
 	}
 	var runs []RunSpec
 	data := g.Dataset.Merge(p.Data)
+	tune := slices.Sorted(slices.Values(p.TuneFolds)) // [2,0] and [0,2] are one configuration
 	for _, loss := range g.Losses {
 		lrs := p.LearningRates
 		if l, ok := p.LossLearningRates[loss]; ok {
@@ -119,7 +120,7 @@ func (g *Grid) Expand(profile string) ([]RunSpec, error) {
 				for _, seed := range g.Seeds {
 					for _, fold := range g.testFolds() {
 						runs = append(runs, RunSpec{
-							Experiment: g.Name, Profile: profile, Dataset: data, Folds: g.Folds, Fold: fold, ValFold: g.ValFold, TuneFolds: p.TuneFolds,
+							Experiment: g.Name, Profile: profile, Dataset: data, Folds: g.Folds, Fold: fold, ValFold: g.ValFold, TuneFolds: tune,
 							Loss: loss, Run: run, Seed: seed, Dir: g.Dir, Overrides: overrides,
 						})
 					}

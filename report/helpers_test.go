@@ -59,6 +59,7 @@ type spec struct {
 	status                    results.RunStatus
 	metrics                   []results.Metric
 	artifacts                 []results.Artifact
+	tune                      []int // the profile's tune_folds, if any
 }
 
 // configOf is the configuration the training side records (fields of
@@ -70,12 +71,13 @@ func (s spec) configOf() any {
 		Dataset    any     `json:"dataset"`
 		Folds      int     `json:"folds"`
 		Fold       int     `json:"fold"`
+		TuneFolds  []int   `json:"tune_folds,omitempty"`
 		Loss       string  `json:"loss"`
 		Model      any     `json:"model"`
 		Epochs     int     `json:"epochs"`
 		LR         float64 `json:"lr"`
 		Seed       uint64  `json:"seed"`
-	}{s.experiment, s.profile, map[string]any{"name": s.dataset, "classes": 4}, 3, s.fold, s.loss,
+	}{s.experiment, s.profile, map[string]any{"name": s.dataset, "classes": 4}, 3, s.fold, s.tune, s.loss,
 		map[string]any{"name": "mlp", "hidden": []int{8}}, 3, s.lr, s.seed}
 }
 
@@ -107,6 +109,9 @@ func (f *fixture) add(s spec) {
 		s.task = datasets.TaskOrdinal
 	}
 	key := fmt.Sprintf("%s-%s-%s-%g-%d-%d", s.experiment, s.profile, s.loss, s.lr, s.fold, s.seed)
+	if len(s.tune) > 0 {
+		key += fmt.Sprintf("-tune%v", s.tune)
+	}
 	r := results.Run{Key: key, Experiment: s.experiment, Dataset: s.dataset, Loss: s.loss, Fold: s.fold, Seed: s.seed,
 		Profile: s.profile, Config: s.config(), Task: string(s.task), Setting: s.setting(), Owner: "test"}
 	if _, err := f.db.StartRun(ctx, r); err != nil {

@@ -218,12 +218,20 @@ func trainRuns(ctx context.Context, g *globalOptions, o *runOptions, db *results
 		CheckpointDir: checkpointDir(g.db), Rerun: o.rerun}
 	first, later := splitTuned(specs)
 	sum, err := r.Run(ctx, first)
-	notChosen := 0
-	if len(later) > 0 && (err == nil || errors.Is(err, runner.ErrPartial)) {
+	notChosen, waiting := 0, 0
+	switch {
+	case len(later) == 0:
+	case err != nil && !errors.Is(err, runner.ErrPartial):
+		waiting = len(later) // stopped before the tuning ended: none of them started
+	default:
 		rep.Close() // the tuning lines below go between the two phases' progress
-		kept, kerr := keepChosen(ctx, g.io.ErrOut, db, all, later)
+		kept, kerr := keepChosen(ctx, g.io.ErrOut, db, all, later, !o.rerun)
 		if kerr != nil {
-			return errors.Join(err, kerr)
+			// Stopped while choosing (an interruption, a store error): what
+			// the tune folds recorded stays, and the summary says so.
+			waiting = len(later)
+			err = phasesError(err, kerr, sum)
+			break
 		}
 		notChosen = len(later) - len(kept)
 		rep = newTextReporter(g.io.ErrOut, g.io.errTTY)
@@ -231,8 +239,6 @@ func trainRuns(ctx context.Context, g *globalOptions, o *runOptions, db *results
 		more, merr := r.Run(ctx, kept)
 		addSummary(&sum, more)
 		err = phasesError(err, merr, sum)
-	} else if len(later) > 0 {
-		notChosen = len(later) // stopped before the tuning ended: none of them started
 	}
 	rep.Close()
 	superseded := ""
@@ -242,9 +248,9 @@ func trainRuns(ctx context.Context, g *globalOptions, o *runOptions, db *results
 	tuned := ""
 	if notChosen > 0 {
 		tuned = fmt.Sprintf(", %d not trained (settings not chosen on the tune folds)", notChosen)
-		if err != nil && !errors.Is(err, runner.ErrPartial) {
-			tuned = fmt.Sprintf(", %d not started (they wait for the tune folds)", notChosen)
-		}
+	}
+	if waiting > 0 {
+		tuned += fmt.Sprintf(", %d not started (they wait for the tune folds)", waiting)
 	}
 	fmt.Fprintf(g.io.Out, "%d runs: %d trained, %d already finished, %d running elsewhere, %d failed, %d diverged, %d interrupted%s%s (database %s)\n",
 		len(specs), sum.Finished, sum.Skipped, sum.Busy, sum.Failed, sum.Diverged, sum.Interrupted, superseded, tuned, db.Path())

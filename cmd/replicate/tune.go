@@ -39,8 +39,13 @@ func groupOf(s experiments.RunSpec) tuneGroup { return tuneGroup{s.Experiment, s
 // picked setting is none of this grid's (recorded by an earlier
 // configuration). Training a run that turns out not to be chosen costs
 // time; skipping one that is would lose a result, so doubt trains.
-func keepChosen(ctx context.Context, w io.Writer, db *results.DB, all, later []experiments.RunSpec) ([]experiments.RunSpec, error) {
-	ended := map[string]bool{}
+//
+// With keepFinished, a run of a setting not chosen that already finished
+// (trained in doubt by an earlier invocation) is kept too: the runner
+// skips it as already finished, and the summary counts it so, not as a
+// run left untrained.
+func keepChosen(ctx context.Context, w io.Writer, db *results.DB, all, later []experiments.RunSpec, keepFinished bool) ([]experiments.RunSpec, error) {
+	ended, finished := map[string]bool{}, map[string]bool{}
 	runs, err := db.Runs(ctx, results.RunFilter{})
 	if err != nil {
 		return nil, err
@@ -48,6 +53,9 @@ func keepChosen(ctx context.Context, w io.Writer, db *results.DB, all, later []e
 	for _, r := range runs {
 		if r.Status == results.StatusFinished || r.Status == results.StatusDiverged {
 			ended[r.Key] = true
+		}
+		if r.Status == results.StatusFinished {
+			finished[r.Key] = true
 		}
 	}
 	tuneRuns, tuneEnded := map[tuneGroup]int{}, map[tuneGroup]int{}
@@ -94,8 +102,12 @@ func keepChosen(ctx context.Context, w io.Writer, db *results.DB, all, later []e
 		c, ok := chosen[g]
 		switch {
 		case !ok || c.Setting == "":
+			why := c.Reason
+			if !ok { // no finished run of the loss: every tune run diverged
+				why = "no finished run of the loss"
+			}
 			fmt.Fprintf(w, "tune folds %v of %s/%s %s: no setting chosen (%s): every setting trains on the other folds\n",
-				s.TuneFolds, g.experiment, g.profile, g.loss, c.Reason)
+				s.TuneFolds, g.experiment, g.profile, g.loss, why)
 		case !slices.Contains(settingsOf[g], c.Setting):
 			fmt.Fprintf(w, "tune folds %v of %s/%s %s: the chosen setting is not one of this grid's (%s): every setting trains on the other folds\n",
 				s.TuneFolds, g.experiment, g.profile, g.loss, c.Reason)
@@ -107,7 +119,7 @@ func keepChosen(ctx context.Context, w io.Writer, db *results.DB, all, later []e
 	var keep []experiments.RunSpec
 	for _, s := range later {
 		g := groupOf(s)
-		if !decided[g] || s.Setting().String() == chosen[g].Setting {
+		if !decided[g] || s.Setting().String() == chosen[g].Setting || (keepFinished && finished[s.Key()]) {
 			keep = append(keep, s)
 		}
 	}
