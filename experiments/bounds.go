@@ -249,7 +249,7 @@ func (g *Grid) checkProfileSizes(bad sizeErr, name string, p Profile) error {
 		return err
 	}
 	if _, ok := g.runCount(p); !ok {
-		return bad(key, "expands to more than %d runs (%d losses × learning rates × %d seeds × %d test folds)", maxRuns, len(g.Losses), len(g.Seeds), g.testFoldCount())
+		return bad(key, "expands to more than %d runs (%d losses × learning rates × %d seeds × %d test folds)", maxRuns, len(g.Losses), len(g.seedsOf(p)), g.testFoldCount())
 	}
 	return nil
 }
@@ -365,7 +365,7 @@ func (g *Grid) runCount(p Profile) (int, bool) {
 		if l, ok := p.LossLearningRates[loss]; ok {
 			lrs = len(l)
 		}
-		n, ok := boundedProduct(maxRuns, lrs, len(p.emdWeights(loss)), len(g.Seeds), g.testFoldCount())
+		n, ok := boundedProduct(maxRuns, lrs, len(p.emdWeights(loss)), len(g.seedsOf(p)), g.testFoldCount())
 		if !ok || total+n > maxRuns {
 			return 0, false
 		}

@@ -117,7 +117,7 @@ func (g *Grid) Expand(profile string) ([]RunSpec, error) {
 			run.LossOptions.EMDWeight = w
 			for _, lr := range lrs {
 				run.LR = lr
-				for _, seed := range g.Seeds {
+				for _, seed := range g.seedsOf(p) {
 					for _, fold := range g.testFolds() {
 						runs = append(runs, RunSpec{
 							Experiment: g.Name, Profile: profile, Dataset: data, Folds: g.Folds, Fold: fold, ValFold: g.ValFold, TuneFolds: tune,

@@ -74,6 +74,9 @@ type Profile struct {
 	// only the setting chosen on the validation split of the tune folds
 	// trains (RunSpec.ChosenOnly). Empty: every setting on every fold.
 	TuneFolds []int `yaml:"tune_folds"`
+	// Seeds, when set, replace the grid's seeds for this profile (e.g.
+	// --set seeds=[1,2,3,4,5] for the power a claim needs).
+	Seeds []uint64 `yaml:"seeds"`
 }
 
 // ErrInvalidGrid is wrapped by every validation error of a grid.
@@ -313,6 +316,12 @@ func (g *Grid) checkProfile(bad sizeErr, name string, p Profile) error {
 	if err := g.checkTuneFolds(bad, key, p); err != nil {
 		return err
 	}
+	if i, ok := duplicate(p.Seeds); ok {
+		return bad(fmt.Sprintf("%s.seeds[%d]", key, i), "%d is listed twice", p.Seeds[i])
+	}
+	if len(p.Seeds) > maxSeeds {
+		return bad(key+".seeds", "must list at most %d seeds, got %d", maxSeeds, len(p.Seeds))
+	}
 	if p.LossOptions.WarmupEpochs >= p.Epochs {
 		for _, loss := range g.Losses {
 			if spec, err := losses.Lookup(loss); err == nil && spec.Combined() {
@@ -428,6 +437,14 @@ func (g *Grid) checkEMDWeights(bad sizeErr, key string, p Profile) error {
 		}
 	}
 	return nil
+}
+
+// seedsOf returns the seeds of profile p: its own, else the grid's.
+func (g *Grid) seedsOf(p Profile) []uint64 {
+	if len(p.Seeds) > 0 {
+		return p.Seeds
+	}
+	return g.Seeds
 }
 
 // checkTuneFolds validates tune_folds: test folds of the grid, none twice.
