@@ -22,3 +22,8 @@ func init() { G.Use(gogemm.Implementation{}) }
 // already run one product per goroutine, on GOMAXPROCS goroutines, so each
 // product stays on its goroutine.
 var sgemm = gogemm.SgemmSerial
+
+// packedSgemm is a float32 matrix packed once for many products: the
+// fused convolutions multiply their filter matrix by every sample's patch
+// matrix (kernels.go, sharedA) without packing it again for each.
+type packedSgemm = gogemm.PackedA

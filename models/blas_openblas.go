@@ -54,3 +54,23 @@ func transpose(t bool) blas.Transpose {
 	}
 	return blas.NoTrans
 }
+
+// packedSgemm stands in for package gemm's PackedA (see blas_gonum.go):
+// OpenBLAS packs its operands itself, so it only remembers the matrix and
+// passes it to sgemm on every product.
+type packedSgemm struct {
+	trans bool
+	m, k  int
+	a     []float32
+	lda   int
+}
+
+// Pack records op(A), m×k, stored as for sgemm.
+func (p *packedSgemm) Pack(transA bool, m, k int, a []float32, lda int) {
+	*p = packedSgemm{trans: transA, m: m, k: k, a: a, lda: lda}
+}
+
+// Sgemm sets c = alpha·op(A)·op(b) + beta·c with the recorded op(A).
+func (p *packedSgemm) Sgemm(transB bool, n int, alpha float32, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemm(p.trans, transB, p.m, n, p.k, alpha, p.a, p.lda, b, ldb, beta, c, ldc)
+}

@@ -30,10 +30,12 @@ type Kernels int
 const (
 	// Fused (the default) computes each convolution block (convolution,
 	// bias, ReLU, max-pool) as one gorgonia op of this package with a
-	// hand-written gradient (fused_conv.go).
+	// hand-written gradient (fused_conv.go), and each fully connected
+	// layer's x·w + b as another (dense_op.go; bit for bit what gorgonia's
+	// Mul and BroadcastAdd give, without their per-step allocations).
 	Fused Kernels = iota
 	// Native composes gorgonia's own Conv2d, BroadcastAdd, Rectify and
-	// MaxPool2D.
+	// MaxPool2D, and Mul and BroadcastAdd for the fully connected layers.
 	Native
 )
 
@@ -262,7 +264,11 @@ func (c *CNN) build(g *G.ExprGraph, x *G.Node, training bool) (*Built, error) {
 		bias := param(g, c.params[off+2*l+1], fmt.Sprintf("fc%d_b", l))
 		b.Weights = append(b.Weights, w, bias)
 		b.Features = h
-		z, err := denseLayer(h, w, bias)
+		fc := denseLayer
+		if c.opts.Kernels == Fused {
+			fc = fusedDense
+		}
+		z, err := fc(h, w, bias)
 		if err != nil {
 			return nil, wrap(fmt.Sprintf("cnn fc %d", l), err)
 		}

@@ -64,6 +64,10 @@ type convOp struct {
 	work   []any   // per worker: *scratch[T]
 	y      reused  // the output, reused run after run
 	arg    []int32 // pooled blocks: per output, offset of the maximum in its OH×OW plane
+	// packW and packWT hold the float32 filter matrix W (forward) and Wᵀ
+	// (input gradient), packed once per run for the products of every
+	// sample (sharedA).
+	packW, packWT packedSgemm
 }
 
 // scratch is one worker's buffers, reused from run to run.
@@ -188,12 +192,13 @@ func convForward[T float](op *convOp, x, w, b, y []T) {
 		op.arg = make([]int32, len(y))
 	}
 	ws := workspace[T](op)
+	wA := shareA(&op.packW, false, g.O, g.rows, w, g.rows)
 	parallelFor(g.B, g.O*g.rows*g.p, func(wk, lo, hi int) {
 		s := ws[wk]
 		col, z := grow(&s.col, g.rows*g.p), grow(&s.z, g.O*g.p)
 		for n := lo; n < hi; n++ {
 			im2col(g, x[n*g.C*g.H*g.W:][:g.C*g.H*g.W], col)
-			gemm(false, false, g.O, g.p, g.rows, 1, w, g.rows, col, g.p, 0, z, g.p)
+			wA.mul(false, g.p, col, g.p, 0, z, g.p)
 			for o := 0; o < g.O; o++ {
 				plane := z[o*g.p:][:g.p]
 				if op.pool.K > 0 {
@@ -296,35 +301,258 @@ func act[T float](relu bool, v T) T {
 }
 
 // poolPlane max-pools one OH×OW plane of pre-activations (without the bias
-// bo), writing act(max + bo) and the offset of the first maximum.
+// bo), writing act(max + bo) and the offset of the first maximum in
+// row-major order. Every path compares the order-preserving integer keys
+// of key32 and key64, so that all pick the same maximum.
 func poolPlane[T float](op *convOp, plane []T, bo T, out []T, arg []int32) {
 	g, p := op.g, op.pool
-	if p.K == 2 && p.S == 2 && !p.Ceil {
-		switch pl := any(plane).(type) {
-		case []float32:
-			pool2x2f32(pl, float32(bo), any(out).([]float32), arg, g.OW, p.PH, p.PW, op.relu)
-		case []float64:
-			pool2x2f64(pl, float64(bo), any(out).([]float64), arg, g.OW, p.PH, p.PW, op.relu)
+	switch pl := any(plane).(type) {
+	case []float32:
+		o := any(out).([]float32)
+		switch {
+		case p.K == 2 && p.S == 2 && !p.Ceil:
+			pool2x2f32(pl, float32(bo), o, arg, g.OW, p.PH, p.PW, op.relu)
+		case p.K == 3 && p.S == 2:
+			pool3x3f32(pl, float32(bo), o, arg, g.OH, g.OW, p.PH, p.PW, op.relu)
+		default:
+			poolAnyf32(pl, float32(bo), o, arg, g.OH, g.OW, p, op.relu)
 		}
-		return
+	case []float64:
+		o := any(out).([]float64)
+		switch {
+		case p.K == 2 && p.S == 2 && !p.Ceil:
+			pool2x2f64(pl, float64(bo), o, arg, g.OW, p.PH, p.PW, op.relu)
+		case p.K == 3 && p.S == 2:
+			pool3x3f64(pl, float64(bo), o, arg, g.OH, g.OW, p.PH, p.PW, op.relu)
+		default:
+			poolAnyf64(pl, float64(bo), o, arg, g.OH, g.OW, p, op.relu)
+		}
 	}
-	for i := 0; i < p.PH; i++ {
-		r0, r1 := i*p.S, min(i*p.S+p.K, g.OH)
-		for j := 0; j < p.PW; j++ {
-			c0, c1 := j*p.S, min(j*p.S+p.K, g.OW)
-			best := r0*g.OW + c0
-			m := plane[best]
-			for r := r0; r < r1; r++ {
-				for c := c0; c < c1; c++ {
-					if v := plane[r*g.OW+c]; v > m {
-						m, best = v, r*g.OW+c
+}
+
+// pool3x3f32 is poolPlane for 3×3 windows with stride 2, floor or ceil
+// mode, in float32. Windows of output rows i and i+1 share input row
+// 2i+2, so it takes each input row's maxima over the column triples once
+// (hrow3f32: the first maximum of the triple) and then the maximum of
+// three (two for a last row clipped by ceil mode) rows' results, the
+// first on ties: the first maximum of the window in row-major order.
+// Columns of windows clipped by the border (ceil mode) go through
+// window32. It works through the columns in chunks of poolChunk.
+func pool3x3f32(plane []float32, bo float32, out []float32, arg []int32, oh, ow, ph, pw int, relu bool) {
+	full := min(pw, (ow-1)/2) // output columns whose windows 2j..2j+2 lie inside the row
+	var hk [3][poolChunk]int32
+	var ha [3][poolChunk]int32
+	for j0 := 0; j0 < full; j0 += poolChunk {
+		nj := min(poolChunk, full-j0)
+		s0, s1, s2 := 0, 1, 2 // slots of rows 2i, 2i+1, 2i+2
+		hrow3f32(plane, ow, 0, j0, nj, &hk[s0], &ha[s0])
+		for i := 0; i < ph; i++ {
+			r0 := 2 * i
+			rows := min(3, oh-r0)
+			if rows < 2 { // not reached for valid pools (a ceil window starts at most two rows from the end)
+				for j := j0; j < j0+nj; j++ {
+					best, at := window32(plane, ow, r0, oh, 2*j, 2*j+3)
+					out[i*pw+j], arg[i*pw+j] = finish32(best, bo, relu), at
+				}
+				continue
+			}
+			hrow3f32(plane, ow, r0+1, j0, nj, &hk[s1], &ha[s1])
+			o, a := out[i*pw+j0:][:nj], arg[i*pw+j0:][:nj]
+			k0, a0, k1, a1 := hk[s0][:nj], ha[s0][:nj], hk[s1][:nj], ha[s1][:nj]
+			if rows == 3 {
+				hrow3f32(plane, ow, r0+2, j0, nj, &hk[s2], &ha[s2])
+				k2, a2 := hk[s2][:nj], ha[s2][:nj]
+				for t := range o {
+					best, at := k0[t], a0[t]
+					c1, at1, c2, at2 := k1[t], a1[t], k2[t], a2[t]
+					if c1 > best {
+						best, at = c1, at1
 					}
+					if c2 > best {
+						best, at = c2, at2
+					}
+					o[t], a[t] = finish32(best, bo, relu), at
+				}
+			} else {
+				for t := range o {
+					best, at := k0[t], a0[t]
+					c1, at1 := k1[t], a1[t]
+					if c1 > best {
+						best, at = c1, at1
+					}
+					o[t], a[t] = finish32(best, bo, relu), at
 				}
 			}
-			out[i*p.PW+j] = act(op.relu, m+bo)
-			arg[i*p.PW+j] = int32(best)
+			s0, s2 = s2, s0 // row 2i+2 is row 2(i+1)
 		}
 	}
+	for i := 0; i < ph; i++ { // the clipped columns
+		r0 := 2 * i
+		for j := full; j < pw; j++ {
+			best, at := window32(plane, ow, r0, min(r0+3, oh), 2*j, min(2*j+3, ow))
+			out[i*pw+j], arg[i*pw+j] = finish32(best, bo, relu), at
+		}
+	}
+}
+
+// poolChunk is the most output columns pool3x3f32 keeps row maxima of.
+const poolChunk = 64
+
+// hrow3f32 sets k[t], a[t] for t < nj to the largest key32 of columns
+// 2(j0+t) .. 2(j0+t)+2 of row r of the plane (width ow), and the plane
+// offset of its first occurrence.
+func hrow3f32(plane []float32, ow, r, j0, nj int, k, a *[poolChunk]int32) {
+	x := plane[r*ow:][:ow]
+	base := int32(r*ow + 2*j0)
+	x = x[2*j0:][:2*nj+1]
+	prev := key32(x[0])
+	for t := 0; t < nj; t++ {
+		w := (*[3]float32)(x[2*t:])
+		k1, k2 := key32(w[1]), key32(w[2])
+		// The offsets are computed before the comparisons, so that these
+		// compile to conditional moves rather than branches.
+		at := base + int32(2*t)
+		at1, at2 := at+1, at+2
+		best := prev
+		if k1 > best {
+			best, at = k1, at1
+		}
+		if k2 > best {
+			best, at = k2, at2
+		}
+		k[t], a[t] = best, at
+		prev = k2
+	}
+}
+
+// finish32 is the output of a window whose maximum has the key best:
+// the maximum plus the bias bo, through the ReLU when relu is set.
+func finish32(best int32, bo float32, relu bool) float32 {
+	v := unkey32(best) + bo
+	if relu {
+		v = max(v, 0)
+	}
+	return v
+}
+
+// pool3x3f64 is poolPlane for 3×3 windows with stride 2, floor or ceil
+// mode, in float64: the windows that lie wholly inside the oh×ow plane are
+// unrolled into nine key comparisons; those clipped by the border (ceil
+// mode) go through window64.
+func pool3x3f64(plane []float64, bo float64, out []float64, arg []int32, oh, ow, ph, pw int, relu bool) {
+	full := min(pw, (ow-1)/2)
+	for i := 0; i < ph; i++ {
+		o, a := out[i*pw:][:pw], arg[i*pw:][:pw]
+		r0 := 2 * i
+		j := 0
+		if r0+3 <= oh {
+			x0, x1, x2 := plane[r0*ow:][:ow], plane[(r0+1)*ow:][:ow], plane[(r0+2)*ow:][:ow]
+			b0 := int32(r0 * ow)
+			b1, b2 := b0+int32(ow), b0+int32(2*ow)
+			for ; j < full; j++ {
+				c := 2 * j
+				w0, w1, w2 := (*[3]float64)(x0[c:]), (*[3]float64)(x1[c:]), (*[3]float64)(x2[c:])
+				cc := int32(c)
+				best, at := key64(w0[0]), b0+cc
+				if k := key64(w0[1]); k > best {
+					best, at = k, b0+cc+1
+				}
+				if k := key64(w0[2]); k > best {
+					best, at = k, b0+cc+2
+				}
+				if k := key64(w1[0]); k > best {
+					best, at = k, b1+cc
+				}
+				if k := key64(w1[1]); k > best {
+					best, at = k, b1+cc+1
+				}
+				if k := key64(w1[2]); k > best {
+					best, at = k, b1+cc+2
+				}
+				if k := key64(w2[0]); k > best {
+					best, at = k, b2+cc
+				}
+				if k := key64(w2[1]); k > best {
+					best, at = k, b2+cc+1
+				}
+				if k := key64(w2[2]); k > best {
+					best, at = k, b2+cc+2
+				}
+				v := unkey64(best) + bo
+				if relu {
+					v = max(v, 0)
+				}
+				o[j], a[j] = v, at
+			}
+		}
+		for ; j < pw; j++ {
+			best, at := window64(plane, ow, r0, min(r0+3, oh), 2*j, min(2*j+3, ow))
+			v := unkey64(best) + bo
+			if relu {
+				v = max(v, 0)
+			}
+			o[j], a[j] = v, at
+		}
+	}
+}
+
+// poolAnyf32 is poolPlane for any window and stride in float32; poolAnyf64
+// is the same in float64.
+func poolAnyf32(plane []float32, bo float32, out []float32, arg []int32, oh, ow int, p poolGeom, relu bool) {
+	for i := 0; i < p.PH; i++ {
+		for j := 0; j < p.PW; j++ {
+			best, at := window32(plane, ow, i*p.S, min(i*p.S+p.K, oh), j*p.S, min(j*p.S+p.K, ow))
+			v := unkey32(best) + bo
+			if relu {
+				v = max(v, 0)
+			}
+			out[i*p.PW+j], arg[i*p.PW+j] = v, at
+		}
+	}
+}
+
+func poolAnyf64(plane []float64, bo float64, out []float64, arg []int32, oh, ow int, p poolGeom, relu bool) {
+	for i := 0; i < p.PH; i++ {
+		for j := 0; j < p.PW; j++ {
+			best, at := window64(plane, ow, i*p.S, min(i*p.S+p.K, oh), j*p.S, min(j*p.S+p.K, ow))
+			v := unkey64(best) + bo
+			if relu {
+				v = max(v, 0)
+			}
+			out[i*p.PW+j], arg[i*p.PW+j] = v, at
+		}
+	}
+}
+
+// window32 returns the largest key32 of rows [r0, r1) and columns [c0, c1)
+// of a plane of width ow, and the offset of its first occurrence in
+// row-major order; window64 is the same for float64.
+func window32(plane []float32, ow, r0, r1, c0, c1 int) (int32, int32) {
+	at := r0*ow + c0
+	best := key32(plane[at])
+	for r := r0; r < r1; r++ {
+		row := plane[r*ow:]
+		for c := c0; c < c1; c++ {
+			if k := key32(row[c]); k > best {
+				best, at = k, r*ow+c
+			}
+		}
+	}
+	return best, int32(at)
+}
+
+func window64(plane []float64, ow, r0, r1, c0, c1 int) (int64, int32) {
+	at := r0*ow + c0
+	best := key64(plane[at])
+	for r := r0; r < r1; r++ {
+		row := plane[r*ow:]
+		for c := c0; c < c1; c++ {
+			if k := key64(row[c]); k > best {
+				best, at = k, r*ow+c
+			}
+		}
+	}
+	return best, int32(at)
 }
 
 func (op *convOp) DiffWRT(int) []bool { return []bool{op.inGrad, true, true} }
@@ -334,11 +562,11 @@ func (op *convOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 	if err != nil {
 		return nil, err
 	}
-	dw, err := G.ApplyOp(convGradOp{fwd: op, what: gradW}, in[0], dz)
+	dw, err := G.ApplyOp(convGradOp{fwd: op, what: gradW, buf: new(reused)}, in[0], dz)
 	if err != nil {
 		return nil, err
 	}
-	db, err := G.ApplyOp(convGradOp{fwd: op, what: gradB}, out, grad)
+	db, err := G.ApplyOp(convGradOp{fwd: op, what: gradB, buf: new(reused)}, out, grad)
 	if err != nil {
 		return nil, err
 	}
@@ -365,7 +593,7 @@ const (
 type convGradOp struct {
 	fwd  *convOp
 	what convGrad
-	buf  *reused // gradZ, gradX: the output tensor, reused run after run
+	buf  *reused // the output tensor, reused run after run
 }
 
 // reused is the output tensor of an op, allocated on the first run and
@@ -431,12 +659,7 @@ func (op convGradOp) Do(in ...G.Value) (G.Value, error) {
 		}
 		ts[i] = t
 	}
-	var out *tensor.Dense
-	if op.buf != nil {
-		out = op.buf.get(ts[0].Dtype(), op.shape())
-	} else {
-		out = tensor.New(tensor.Of(ts[0].Dtype()), tensor.WithShape(op.shape()...))
-	}
+	out := op.buf.get(ts[0].Dtype(), op.shape())
 	switch out.Dtype() {
 	case tensor.Float32:
 		return out, convBackward[float32](op, ts, out)
@@ -479,10 +702,11 @@ func convBackward[T float](op convGradOp, in []*tensor.Dense, out *tensor.Dense)
 		filterGrad(f, a, b, res)
 	case gradX: // a = w, b = dz
 		ws := workspace[T](f)
+		wT := shareA(&f.packWT, true, g.rows, g.O, a, g.rows)
 		parallelFor(g.B, g.O*g.rows*g.p, func(wk, lo, hi int) {
 			dcol := grow(&ws[wk].col, g.rows*g.p)
 			for n := lo; n < hi; n++ {
-				gemm(true, false, g.rows, g.p, g.O, 1, a, g.rows, b[n*g.O*g.p:][:g.O*g.p], g.p, 0, dcol, g.p)
+				wT.mul(false, g.p, b[n*g.O*g.p:][:g.O*g.p], g.p, 0, dcol, g.p)
 				col2im(g, dcol, res[n*g.C*g.H*g.W:][:g.C*g.H*g.W])
 			}
 		})

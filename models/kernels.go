@@ -105,24 +105,122 @@ func patchRows[T float](g convGeom, plane, out []T, u, v int) {
 			clear(dst[hi:])
 			continue
 		}
-		for j := range dst {
-			cc := j*g.S + v - g.Pad
-			if cc < 0 || cc >= g.W {
-				dst[j] = 0
-			} else {
-				dst[j] = src[cc]
-			}
+		// columns j with 0 ≤ j·S+v−Pad < W
+		lo := max(0, ceilDiv(g.Pad-v, g.S))
+		hi := min(g.OW, ceilDiv(g.W+g.Pad-v, g.S))
+		if hi <= lo {
+			clear(dst)
+			continue
 		}
+		clear(dst[:lo])
+		s := src[lo*g.S+v-g.Pad:]
+		for j := range dst[lo:hi] {
+			dst[lo+j] = s[j*g.S]
+		}
+		clear(dst[hi:])
 	}
 }
 
+// ceilDiv returns ⌈a/b⌉ for b > 0 and any a.
+func ceilDiv(a, b int) int {
+	if a <= 0 {
+		return -(-a / b)
+	}
+	return (a + b - 1) / b
+}
+
 // col2im sets the gradient dx of one C×H×W sample from the gradient dcol of
-// its patch matrix: the adjoint of im2col.
+// its patch matrix: the adjoint of im2col. Each element of dx sums its
+// contributions in patch-row order, whichever path computes it.
 func col2im[T float](g convGeom, dcol, dx []T) {
+	if g.S == 1 {
+		col2imStride1(g, dcol, dx)
+		return
+	}
+	col2imRows(g, dcol, dx)
+}
+
+// col2imRows is col2im one patch-matrix row at a time.
+func col2imRows[T float](g convGeom, dcol, dx []T) {
 	clear(dx)
 	for r := 0; r < g.rows; r++ {
 		c, u, v := r/(g.K*g.K), r/g.K%g.K, r%g.K
 		addPatchRows(g, dcol[r*g.p:][:g.p], dx[c*g.H*g.W:][:g.H*g.W], u, v)
+	}
+}
+
+// col2imStride1 is col2im for stride 1. The K patch rows (c, u, 0..K−1)
+// add shifted copies of one output row into the same input row; it adds
+// them up element by element, in v order, and writes each element once,
+// instead of K passes over the row. The additions into each element happen
+// in the order of col2imRows, so the result is the same bit for bit.
+func col2imStride1[T float](g convGeom, dcol, dx []T) {
+	clear(dx)
+	k, w, ow, pad := g.K, g.W, g.OW, g.Pad
+	// Columns x of the input row that every v reaches: 0 ≤ x+pad−v < OW.
+	x0, x1 := max(0, k-1-pad), min(w, ow-pad)
+	var src [8][]T
+	for c := 0; c < g.C; c++ {
+		plane := dx[c*g.H*w:][:g.H*w]
+		for u := 0; u < k; u++ {
+			first := (c*k + u) * k // patch row (c, u, 0)
+			for i := 0; i < g.OH; i++ {
+				row := i + u - pad
+				if row < 0 || row >= g.H {
+					continue
+				}
+				dst := plane[row*w:][:w]
+				off := first*g.p + i*ow // dcol[off + v·p + j] is output (i, j) of patch row (c, u, v)
+				edge := func(x int) {
+					acc := dst[x]
+					for v := 0; v < k; v++ {
+						if j := x + pad - v; j >= 0 && j < ow {
+							acc += dcol[off+v*g.p+j]
+						}
+					}
+					dst[x] = acc
+				}
+				for x := 0; x < min(x0, w); x++ {
+					edge(x)
+				}
+				if n := x1 - x0; n > 0 {
+					d := dst[x0:x1]
+					at := func(v int) []T { return dcol[off+v*g.p+x0+pad-v:][:n] }
+					switch k {
+					case 3:
+						s0, s1, s2 := at(0), at(1), at(2)
+						for t := range d {
+							d[t] = d[t] + s0[t] + s1[t] + s2[t]
+						}
+					case 5:
+						s0, s1, s2, s3, s4 := at(0), at(1), at(2), at(3), at(4)
+						for t := range d {
+							d[t] = d[t] + s0[t] + s1[t] + s2[t] + s3[t] + s4[t]
+						}
+					default:
+						if k <= len(src) {
+							for v := 0; v < k; v++ {
+								src[v] = at(v)
+							}
+							for t := range d {
+								acc := d[t]
+								for _, sv := range src[:k] {
+									acc += sv[t]
+								}
+								d[t] = acc
+							}
+						} else {
+							for x := x0; x < x1; x++ {
+								edge(x)
+							}
+						}
+					}
+				}
+				for x := max(x0, x1); x < w; x++ {
+					edge(x)
+				}
+			}
+		}
 	}
 }
 
@@ -216,4 +314,38 @@ func gemm[T float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b 
 		}
 		G.WhichBLAS().Dgemm(ta, tb, m, n, k, float64(alpha), av, lda, any(b).([]float64), ldb, float64(beta), any(c).([]float64), ldc)
 	}
+}
+
+// sharedA is the left operand op(A), m×k, of a run of products op(A)·B_n
+// that share it, as a convolution's filter matrix is shared by the
+// products of every sample: float32 matrices are packed once (packedSgemm;
+// the products give what gemm gives, bit for bit), float64 ones are kept
+// as given.
+type sharedA[T float] struct {
+	trans  bool
+	m, k   int
+	a      []T
+	lda    int
+	packed *packedSgemm // float32 only
+}
+
+// shareA prepares op(A) for products with mul, packing a float32 A into
+// buf (whose storage it reuses from run to run).
+func shareA[T float](buf *packedSgemm, trans bool, m, k int, a []T, lda int) sharedA[T] {
+	s := sharedA[T]{trans: trans, m: m, k: k, a: a, lda: lda}
+	if a32, ok := any(a).([]float32); ok {
+		buf.Pack(trans, m, k, a32, lda)
+		s.packed = buf
+	}
+	return s
+}
+
+// mul sets c = op(A)·op(b) + beta·c, op(b) k×n: gemm with alpha 1 and the
+// shared A. Several goroutines may call it at once.
+func (s sharedA[T]) mul(transB bool, n int, b []T, ldb int, beta T, c []T, ldc int) {
+	if s.packed != nil {
+		s.packed.Sgemm(transB, n, 1, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
+		return
+	}
+	gemm(s.trans, transB, s.m, n, s.k, 1, s.a, s.lda, b, ldb, beta, c, ldc)
 }

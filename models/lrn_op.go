@@ -120,14 +120,9 @@ func lrnForward[T float](op *lrnOp, x, y, s, p []T) {
 				pn[i] = v * v
 			}
 			for c := 0; c < ch; c++ {
-				sc := sn[c*hw:][:hw]
 				d0, d1 := op.window(c, ch)
-				copy(sc, pn[d0*hw:][:hw])
-				for d := d0 + 1; d < d1; d++ {
-					for i, v := range pn[d*hw:][:hw] {
-						sc[i] += v
-					}
-				}
+				windowSum(sn[c*hw:][:hw], pn, hw, d0, d1)
+				sc := sn[c*hw:][:hw]
 				for i, v := range sc {
 					sc[i] = k + scale*v
 				}
@@ -138,6 +133,45 @@ func lrnForward[T float](op *lrnOp, x, y, s, p []T) {
 			}
 		}
 	})
+}
+
+// windowSum sets dst[i] = Σ_{d0 ≤ d < d1} src[d·hw + i] for i < hw, adding
+// in d order (d1 > d0), with one pass over dst for windows of up to five
+// planes (the Caffe LRN's) instead of one pass per plane.
+func windowSum[T float](dst, src []T, hw, d0, d1 int) {
+	dst = dst[:hw]
+	plane := func(d int) []T { return src[d*hw:][:hw] }
+	switch d1 - d0 {
+	case 1:
+		copy(dst, plane(d0))
+	case 2:
+		a, b := plane(d0), plane(d0+1)
+		for i := range dst {
+			dst[i] = a[i] + b[i]
+		}
+	case 3:
+		a, b, c := plane(d0), plane(d0+1), plane(d0+2)
+		for i := range dst {
+			dst[i] = a[i] + b[i] + c[i]
+		}
+	case 4:
+		a, b, c, e := plane(d0), plane(d0+1), plane(d0+2), plane(d0+3)
+		for i := range dst {
+			dst[i] = a[i] + b[i] + c[i] + e[i]
+		}
+	case 5:
+		a, b, c, e, f := plane(d0), plane(d0+1), plane(d0+2), plane(d0+3), plane(d0+4)
+		for i := range dst {
+			dst[i] = a[i] + b[i] + c[i] + e[i] + f[i]
+		}
+	default:
+		copy(dst, plane(d0))
+		for d := d0 + 1; d < d1; d++ {
+			for i, v := range plane(d) {
+				dst[i] += v
+			}
+		}
+	}
 }
 
 // negPow sets p[i] = s[i]^(−beta), with square roots for Caffe's 0.75.
@@ -247,12 +281,7 @@ func lrnBackward[T float](op *lrnOp, x, dy, s, p, dx []T) {
 				// dxj collects the window sum of t, then becomes the gradient
 				dxj := dxn[j*hw:][:hw]
 				c0, c1 := op.window(j, ch)
-				copy(dxj, t[c0*hw:][:hw])
-				for c := c0 + 1; c < c1; c++ {
-					for i, v := range t[c*hw:][:hw] {
-						dxj[i] += v
-					}
-				}
+				windowSum(dxj, t, hw, c0, c1)
 				at := j * hw
 				for i, v := range dxj {
 					dxj[i] = dyn[at+i]*pn[at+i] - coef*xn[at+i]*v

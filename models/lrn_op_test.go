@@ -2,6 +2,7 @@ package models
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -147,5 +148,43 @@ func TestFusedLRNFiniteDifferences(t *testing.T) {
 				func(n G.Nodes) (*G.Node, error) { return c.l.build(n[0]) })
 			checkClose(t, "gradient vs finite differences", grads[0], want, fdRefTol)
 		})
+	}
+}
+
+// TestWindowSum checks windowSum's unrolled windows against one pass per
+// plane, bit for bit, in both dtypes, for windows of one to seven planes.
+func TestWindowSum(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 23))
+	for planes := 1; planes <= 9; planes++ {
+		for _, hw := range []int{1, 7, 49} {
+			src := randSlice(rng, planes*hw)
+			src32 := make([]float32, len(src))
+			for i, v := range src {
+				src32[i] = float32(v)
+			}
+			for d0 := 0; d0 < planes; d0++ {
+				for d1 := d0 + 1; d1 <= min(planes, d0+7); d1++ {
+					want, want32 := make([]float64, hw), make([]float32, hw)
+					copy(want, src[d0*hw:][:hw])
+					copy(want32, src32[d0*hw:][:hw])
+					for d := d0 + 1; d < d1; d++ {
+						for i := range want {
+							want[i] += src[d*hw+i]
+							want32[i] += src32[d*hw+i]
+						}
+					}
+					got, got32 := make([]float64, hw), make([]float32, hw)
+					windowSum(got, src, hw, d0, d1)
+					windowSum(got32, src32, hw, d0, d1)
+					name := fmt.Sprintf("planes %d..%d of %d, %d per plane", d0, d1, planes, hw)
+					sameBits(t, name, got, want)
+					for i := range got32 {
+						if math.Float32bits(got32[i]) != math.Float32bits(want32[i]) {
+							t.Fatalf("%s float32: entry %d is %v, want %v", name, i, got32[i], want32[i])
+						}
+					}
+				}
+			}
+		}
 	}
 }
