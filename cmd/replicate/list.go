@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -58,11 +59,11 @@ are pending until trained.`,
 					return err
 				}
 			}
-			specs, err := selectRuns(g, o, names)
+			specs, all, err := selectAndExpand(g, o, names)
 			if err != nil {
 				return err
 			}
-			status, err := runStatuses(cmd, g)
+			status, err := runStatuses(cmd, g, specs, all)
 			if err != nil {
 				return err
 			}
@@ -112,8 +113,11 @@ are pending until trained.`,
 }
 
 // runStatuses reads the status of every run in the database; a database
-// that does not exist yet means every run is pending.
-func runStatuses(cmd *cobra.Command, g *globalOptions) (map[string]string, error) {
+// that does not exist yet means every run is pending. A run of specs that
+// waits for the pick on its profile's tune folds, when the pick is settled
+// and is another setting, reads "not chosen" (keepChosen decides, as a
+// grid run would; all is the whole expanded grid).
+func runStatuses(cmd *cobra.Command, g *globalOptions, specs, all []experiments.RunSpec) (map[string]string, error) {
 	out := map[string]string{}
 	if _, err := os.Stat(g.db); errors.Is(err, fs.ErrNotExist) {
 		return out, nil
@@ -129,6 +133,23 @@ func runStatuses(cmd *cobra.Command, g *globalOptions) (map[string]string, error
 	}
 	for _, r := range runs {
 		out[r.Key] = string(r.Status)
+	}
+	_, later := splitTuned(specs)
+	if len(later) == 0 {
+		return out, nil
+	}
+	kept, err := keepChosen(cmd.Context(), io.Discard, db, all, later, true)
+	if err != nil {
+		return nil, err
+	}
+	keep := map[string]bool{}
+	for _, s := range kept {
+		keep[s.Key()] = true
+	}
+	for _, s := range later {
+		if k := s.Key(); out[k] == "" && !keep[k] {
+			out[k] = "not chosen"
+		}
 	}
 	return out, nil
 }
