@@ -42,6 +42,13 @@ var mergeTables = []struct {
 // output's attempt as superseded); merging the same input twice changes
 // nothing.
 //
+// On a key both hold as two different attempts (start time or owner
+// differ), both ended with results (finished or diverged), where the
+// output keeps its own run, the input's run is not dropped: it is copied as
+// a superseded attempt of the key (KEY~N, its status kept as the prior
+// status), as if the output had rerun it. Nothing either database recorded
+// is lost; the report reads the output's current run.
+//
 // Superseded attempts (KEY~N, see Supersede) are copied too, each once: an
 // attempt is known by its run, start time and owner, and one the output
 // already holds, under any key of the run, is not copied again. An attempt
@@ -150,8 +157,9 @@ func detach(ctx context.Context, conn *sql.Conn) {
 }
 
 // copySteps is the number of statements at the end of mergeSteps' list
-// that copy rows (one per table, and the facts): the picks come before.
-var copySteps = len(mergeTables) + 1
+// that copy rows (one per table, the facts, and the demotion of the input's
+// runs copied as attempts): the picks come before.
+var copySteps = len(mergeTables) + 2
 
 // mergeSteps returns the statements that pick the runs of "src" to copy
 // (merge_pick: the input's key, whether it replaces the output's run, the
@@ -183,9 +191,21 @@ func mergeSteps(ctx context.Context, tx *sql.Tx) ([]string, error) {
 				AND substr(mm.key, 1, length(s.key) + 1) = s.key || '~' AND mm.started = s.started AND mm.owner = s.owner)`
 	}
 	steps := []string{
-		`CREATE TEMP TABLE IF NOT EXISTS merge_pick (key TEXT PRIMARY KEY, replace INTEGER NOT NULL, new_key TEXT NOT NULL)`,
-		`DELETE FROM merge_pick`,
+		`DROP TABLE IF EXISTS temp.merge_pick`,
+		`CREATE TEMP TABLE merge_pick (key TEXT PRIMARY KEY, replace INTEGER NOT NULL, new_key TEXT NOT NULL, demote INTEGER NOT NULL DEFAULT 0)`,
 		live,
+	}
+	if hasOwner {
+		// The input's current run of a key the output keeps as another
+		// attempt: copied as a superseded attempt (numbered by
+		// renumberAttempts), unless the output holds that attempt already.
+		steps = append(steps, `INSERT INTO merge_pick (key, replace, new_key, demote)
+			SELECT s.key, 0, s.key, 1 FROM src.runs s JOIN main.runs m ON m.key = s.key
+			WHERE s.status IN ('finished', 'diverged') AND m.status IN ('finished', 'diverged')
+			AND NOT (m.started = s.started AND m.owner = s.owner)
+			AND s.key NOT IN (SELECT key FROM merge_pick)
+			AND NOT EXISTS (SELECT 1 FROM main.runs mm WHERE mm.status = 'superseded'
+				AND substr(mm.key, 1, length(s.key) + 1) = s.key || '~' AND mm.started = s.started AND mm.owner = s.owner)`)
 	}
 	if hasAttempts {
 		steps = append(steps, `INSERT INTO merge_pick (key, replace, new_key)
@@ -215,16 +235,19 @@ func mergeSteps(ctx context.Context, tx *sql.Tx) ([]string, error) {
 		steps = append(steps, `INSERT INTO main.`+t.name+` (`+strings.Join(cols, ", ")+`) SELECT `+strings.Join(exprs, ", ")+
 			` FROM src.`+t.name+` s JOIN merge_pick p ON p.key = s.`+t.key)
 	}
-	// The runs of an older input come without their facts.
-	return append(steps, fillFacts), nil
+	// The runs of an older input come without their facts; the demoted
+	// runs become superseded attempts.
+	return append(steps, fillFacts, `UPDATE main.runs SET prior_status = status, status = 'superseded'
+		WHERE key IN (SELECT new_key FROM merge_pick WHERE demote = 1)`), nil
 }
 
 // renumberAttempts gives each superseded attempt merge_pick copies whose
 // key the output already uses (for another attempt) the next number free
-// in both databases.
+// in both databases; the input's current runs copied as attempts (demote)
+// come after the input's own superseded ones, being newer.
 func renumberAttempts(ctx context.Context, tx *sql.Tx) error {
 	rows, err := tx.QueryContext(ctx, `SELECT p.key FROM merge_pick p JOIN main.runs m ON m.key = p.key
-		WHERE p.replace = 0 AND instr(p.key, '~') > 0 ORDER BY p.key`)
+		WHERE p.replace = 0 AND (instr(p.key, '~') > 0 OR p.demote = 1) ORDER BY p.demote, p.key`)
 	if err != nil {
 		return err
 	}

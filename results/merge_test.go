@@ -53,13 +53,18 @@ func TestDB_Merge(t *testing.T) {
 		t.Fatal(err)
 	}
 	fill(t, in, 2, true, "a", "b", "c") // c is new
+	// The input's a is another attempt (another process ran it there): the
+	// output keeps its own a and holds the input's as the attempt a~1.
+	if _, err := in.db.ExecContext(ctx, `UPDATE runs SET owner = 'other' WHERE key = 'a'`); err != nil {
+		t.Fatal(err)
+	}
 	in.Close()
 	for round := 0; round < 2; round++ { // the second merge is a no-op
 		st, err := out.Merge(ctx, inPath)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := MergeStats{Added: 1, Replaced: 1, Kept: 1}
+		want := MergeStats{Added: 2, Replaced: 1}
 		if round == 1 {
 			want = MergeStats{Kept: 3}
 		}
@@ -79,6 +84,10 @@ func TestDB_Merge(t *testing.T) {
 		if err != nil || len(as) != 1 || string(as[0].Data) != "\x01\x02" {
 			t.Errorf("artifacts of %s: %+v %v", key, as, err)
 		}
+	}
+	a1, err := out.Run(ctx, "a~1")
+	if err != nil || a1.Status != StatusSuperseded || a1.PriorStatus != StatusFinished || a1.Owner != "other" || accOf(t, out, "a~1") != 2 {
+		t.Errorf("the input's attempt of a: %+v %v, want it superseded (finished before), owner other, acc 2", a1, err)
 	}
 	if _, err := out.Merge(ctx, filepath.Join(t.TempDir(), "missing.db")); err == nil {
 		t.Error("merging a missing file succeeded")

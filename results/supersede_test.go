@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"math"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -290,15 +292,23 @@ func TestDB_Merge_Attempts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st != (MergeStats{Added: 1, Kept: 1}) {
-		t.Errorf("merging B: %+v, want one attempt added, j kept", st)
+	// B's current j (p10) is another attempt than the output's (p3): it is
+	// kept too, as the newest superseded attempt, after B's own j~1 (p9).
+	if st != (MergeStats{Added: 2}) {
+		t.Errorf("merging B: %+v, want two attempts added", st)
 	}
-	want = []string{"j finished", "j~1 superseded", "j~2 superseded", "k finished", "k~1 superseded"}
+	want = []string{"j finished", "j~1 superseded", "j~2 superseded", "j~3 superseded", "k finished", "k~1 superseded"}
 	if got := keysOf(t, out, RunFilter{WithSuperseded: true}); !slices.Equal(got, want) {
 		t.Errorf("after merging B: %q, want %q", got, want)
 	}
 	if r, _ := out.Run(ctx, "j~2"); r.Owner != "p9" {
 		t.Errorf("j~2 is %s's attempt, want p9's", r.Owner)
+	}
+	if r, _ := out.Run(ctx, "j~3"); r.Owner != "p10" || r.PriorStatus != StatusFinished || accOf2(t, out, "j~3") != 0.4 {
+		t.Errorf("j~3: %+v, want p10's finished attempt (acc 0.4)", r)
+	}
+	if st, err := out.Merge(ctx, filepath.Join(dir, "b.db")); err != nil || st != (MergeStats{Kept: 2}) {
+		t.Errorf("merging B again: %+v, %v; want nothing added", st, err)
 	}
 	if got := accOf2(t, out, "j"); got != 0.2 {
 		t.Errorf("j: acc %v, want the output's rerun's 0.2", got)
@@ -331,4 +341,45 @@ func accOf2(t *testing.T, d *DB, key string) float64 {
 		t.Fatalf("metrics of %s: %v %v", key, ms, err)
 	}
 	return ms[0].Value
+}
+
+// TestDB_Merge_TwoShardsRerunOneKey: two shards that both trained and then
+// reran the same run hold four attempts between them; the merge keeps all
+// four (the output's current run stays current).
+func TestDB_Merge_TwoShardsRerunOneKey(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	shard := func(name, first, second string, acc float64) string {
+		path := filepath.Join(dir, name)
+		d := openAt(t, path)
+		attempt(t, d, "k", first, acc, StatusFinished)
+		if _, err := d.Supersede(ctx, "k", second, nil); err != nil {
+			t.Fatal(err)
+		}
+		attempt(t, d, "k", second, acc+0.1, StatusFinished)
+		d.Close()
+		return path
+	}
+	aPath, bPath := shard("a.db", "a1", "a2", 0.2), shard("b.db", "b1", "b2", 0.4)
+	out := openAt(t, filepath.Join(dir, "out.db"))
+	for _, p := range []string{aPath, bPath, aPath, bPath} { // the second round adds nothing
+		if _, err := out.Merge(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runs, err := out.Runs(ctx, RunFilter{WithSuperseded: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owners := map[string]string{}
+	for _, r := range runs {
+		owners[r.Owner] = r.Key + " " + string(r.Status)
+	}
+	want := map[string]string{"a2": "k finished", "a1": "k~1 superseded", "b1": "k~2 superseded", "b2": "k~3 superseded"}
+	if !maps.Equal(owners, want) {
+		t.Errorf("attempts by owner %v, want %v", owners, want)
+	}
+	if got := accOf2(t, out, "k~3"); math.Abs(got-0.5) > 1e-12 {
+		t.Errorf("b2's attempt: acc %v, want 0.5", got)
+	}
 }
