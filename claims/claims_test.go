@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/replicate-emd/replicate/metrics"
+
 	"github.com/replicate-emd/replicate/experiments"
 )
 
@@ -113,6 +115,11 @@ func TestDecide(t *testing.T) {
 			}
 			if math.Abs(d.MeanDiff-tt.delta) > 1e-9 && tt.n > 2 && d.Status == 0 {
 				t.Errorf("Δ %v, want %v", d.MeanDiff, tt.delta)
+			}
+			// Every decided row carries the power at its margin.
+			want := metrics.Power(d.N, d.StdDiff, tt.claim.Margin, 0.25, Alpha)
+			if (math.IsNaN(want) != math.IsNaN(d.Power)) || (!math.IsNaN(want) && (d.Power != want || !(d.Power > 0 && d.Power < 1))) {
+				t.Errorf("power %v, want %v", d.Power, want)
 			}
 		})
 	}

@@ -62,6 +62,10 @@ type Decision struct {
 	// corrected variance has a floor of Ratio·s²).
 	NeededPairs     int
 	NeededReachable bool
+	// Power is the power of the corrected test at the margin with the
+	// pairs at hand and their observed spread (metrics.Power); NaN with
+	// fewer than 2 pairs or no spread.
+	Power float64
 }
 
 // Decide decides the claims of one experiment. Holm's adjustment runs
@@ -91,6 +95,7 @@ func Decide(ev []Evidence) []Decision {
 func (d *Decision) decide() {
 	c := d.Claim
 	d.PEquivalence = d.Equivalence(c.Margin)
+	d.Power = metrics.Power(d.N, d.StdDiff, c.Margin, d.Evidence.Ratio, Alpha)
 	if d.N < MinPairs || d.Status == metrics.TestTooFew || d.Status == metrics.TestInvalid {
 		d.Verdict = Inconclusive
 		d.Reason = fmt.Sprintf("%d pairs (fold × seed); at least %d are needed", d.N, MinPairs)

@@ -117,6 +117,22 @@ func RequiredPairs(std, margin, ratio, alpha, power float64, maxPairs int) (j in
 	return maxPairs, false
 }
 
+// Power is the power of the two-sided corrected resampled t-test at level
+// alpha to find a difference of margin, with j pairs whose differences
+// have standard deviation std and the test/train ratio of the correction:
+// P(T > t_{1−α/2, j−1} − margin/se) for T of Student's t with j − 1
+// degrees of freedom and se = √((1/j + ratio)·std²), the usual shifted-t
+// approximation of the noncentral t (the far tail left out). It is NaN
+// for j < 2 or a std, margin or ratio that is not positive and finite
+// (ratio may be 0).
+func Power(j int, std, margin, ratio, alpha float64) float64 {
+	if j < 2 || !(std > 0) || math.IsInf(std, 0) || !(margin > 0) || math.IsInf(margin, 0) ||
+		!(ratio >= 0) || math.IsInf(ratio, 0) || !(alpha > 0 && alpha < 1) {
+		return math.NaN()
+	}
+	return pairsPower(j, std, margin, ratio, alpha)
+}
+
 func pairsPower(j int, std, margin, ratio, alpha float64) float64 {
 	df := float64(j - 1)
 	se := math.Sqrt((1/float64(j) + ratio) * std * std)
