@@ -76,13 +76,11 @@ func keepChosen(ctx context.Context, w io.Writer, db *results.DB, all, later []e
 	chosen := map[tuneGroup]report.Chosen{}
 	asked := map[string]bool{}
 	decided := map[tuneGroup]bool{}
-	var order []tuneGroup
 	for _, s := range later {
 		g := groupOf(s)
 		if _, seen := decided[g]; seen {
 			continue
 		}
-		order = append(order, g)
 		decided[g] = false
 		if tuneRuns[g] == 0 || tuneEnded[g] < tuneRuns[g] {
 			fmt.Fprintf(w, "tune folds %v of %s/%s %s: %d of %d runs ended, so no setting is chosen yet: every setting trains on the other folds\n",
