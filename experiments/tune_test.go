@@ -10,25 +10,7 @@ import (
 // tuneGrid is validGrid with three folds; TUNE is replaced by the
 // profile's tune_folds line (or nothing) and TEST by the grid's test_folds
 // line (or nothing).
-const tuneGrid = `
-name: t
-dataset: {name: synthetic, classes: 4}
-folds: 3
-TEST
-losses: [ce, emd2]
-seeds: [1, 2]
-default_profile: smoke
-profiles:
-  smoke:
-    model: {name: mlp, hidden: [8]}
-    epochs: 1
-    batch_size: 4
-    learning_rates: [0.1, 0.01]
-    momentum: 0.9
-    weight_decay: 0
-    lr_decay: 1
-    TUNE
-`
+var tuneGrid = strings.Replace(validGrid, "folds: 2\n", "folds: 3\nTEST\n", 1) + "    TUNE\n"
 
 func tuneGridText(test, tune string) string {
 	return strings.NewReplacer("TEST", test, "TUNE", tune).Replace(tuneGrid)

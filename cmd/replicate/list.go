@@ -138,7 +138,7 @@ func runStatuses(cmd *cobra.Command, g *globalOptions, specs, all []experiments.
 	if len(later) == 0 {
 		return out, nil
 	}
-	kept, err := keepChosen(cmd.Context(), io.Discard, db, all, later, true)
+	kept, err := keepChosen(cmd.Context(), io.Discard, db, runs, all, later, true)
 	if err != nil {
 		return nil, err
 	}

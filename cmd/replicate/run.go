@@ -225,7 +225,11 @@ func trainRuns(ctx context.Context, g *globalOptions, o *runOptions, db *results
 		waiting = len(later) // stopped before the tuning ended: none of them started
 	default:
 		rep.Close() // the tuning lines below go between the two phases' progress
-		kept, kerr := keepChosen(ctx, g.io.ErrOut, db, all, later, !o.rerun)
+		runs, kerr := db.Runs(ctx, results.RunFilter{})
+		var kept []experiments.RunSpec
+		if kerr == nil {
+			kept, kerr = keepChosen(ctx, g.io.ErrOut, db, runs, all, later, !o.rerun)
+		}
 		if kerr != nil {
 			// Stopped while choosing (an interruption, a store error): what
 			// the tune folds recorded stays, and the summary says so.

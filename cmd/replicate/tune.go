@@ -44,12 +44,10 @@ func groupOf(s experiments.RunSpec) tuneGroup { return tuneGroup{s.Experiment, s
 // (trained in doubt by an earlier invocation) is kept too: the runner
 // skips it as already finished, and the summary counts it so, not as a
 // run left untrained.
-func keepChosen(ctx context.Context, w io.Writer, db *results.DB, all, later []experiments.RunSpec, keepFinished bool) ([]experiments.RunSpec, error) {
+//
+// runs are the database's runs (db.Runs), read by the caller.
+func keepChosen(ctx context.Context, w io.Writer, db *results.DB, runs []results.Run, all, later []experiments.RunSpec, keepFinished bool) ([]experiments.RunSpec, error) {
 	ended, finished := map[string]bool{}, map[string]bool{}
-	runs, err := db.Runs(ctx, results.RunFilter{})
-	if err != nil {
-		return nil, err
-	}
 	for _, r := range runs {
 		if r.Status == results.StatusFinished || r.Status == results.StatusDiverged {
 			ended[r.Key] = true
